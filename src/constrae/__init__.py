@@ -1,0 +1,24 @@
+"""constrae: sparse, constrained autoencoders as fast feature extractors for brain signals."""
+
+from constrae.checkpoint import build, load_model
+from constrae.config import DataConfig, ModelConfig, RunConfig, TrainConfig, load_config
+from constrae.constraints import Constraint, constraints
+from constrae.estimator import SparseAutoencoder
+from constrae.model import Autoencoder, AutoencoderOutput
+from constrae.trainer import Trainer
+
+__all__ = [
+    "Autoencoder",
+    "AutoencoderOutput",
+    "Constraint",
+    "DataConfig",
+    "ModelConfig",
+    "RunConfig",
+    "SparseAutoencoder",
+    "TrainConfig",
+    "Trainer",
+    "build",
+    "constraints",
+    "load_config",
+    "load_model",
+]

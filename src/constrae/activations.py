@@ -1,0 +1,116 @@
+"""Code activations: the non-linearity between encoder and codes.
+
+Shapes: ``b`` batch, ``h`` hidden units. Every activation maps pre-activations
+``(b, h)`` to codes ``(b, h)``. Register a new one with ``@activations.register``.
+"""
+
+import inspect
+from typing import ClassVar
+
+import torch
+from torch import nn
+
+from constrae.configio import require
+from constrae.errors import ConfigError
+from constrae.registry import Registry
+
+activations: Registry["CodeActivation"] = Registry("activation")
+
+
+class CodeActivation(nn.Module):
+    """Interface of a code activation.
+
+    ``output_range`` is the closed interval codes lie in; constraints such as KL
+    sparsity check it. ``derivative`` returns ds/da elementwise, or ``None`` when
+    the activation is not elementwise (then Jacobians go through autograd).
+    A unit counts as active (for L0 and dead units) when |z| > ``active_threshold``:
+    0 for activations with exact zeros, 0.5 for saturating ones, whose "firing"
+    neurons sit near 1 (seed 001).
+    """
+
+    registered_name: ClassVar[str]
+    output_range: ClassVar[tuple[float, float]] = (-float("inf"), float("inf"))
+    active_threshold: ClassVar[float] = 0.0
+
+    def __init__(self, hidden_size: int) -> None:
+        super().__init__()
+        self.hidden_size = hidden_size
+
+    def derivative(self, pre_BH: torch.Tensor, codes_BH: torch.Tensor) -> torch.Tensor | None:
+        return None
+
+
+@activations.register("sigmoid")
+class Sigmoid(CodeActivation):
+    """s(a) = 1 / (1 + exp(-a)); s'(a) = s(a) (1 - s(a))."""
+
+    output_range = (0.0, 1.0)
+    active_threshold = 0.5
+
+    def forward(self, pre_BH: torch.Tensor) -> torch.Tensor:
+        return torch.sigmoid(pre_BH)
+
+    def derivative(self, pre_BH, codes_BH):
+        return codes_BH * (1 - codes_BH)
+
+
+@activations.register("tanh")
+class Tanh(CodeActivation):
+    """s(a) = tanh(a); s'(a) = 1 - s(a)^2."""
+
+    output_range = (-1.0, 1.0)
+    active_threshold = 0.5
+
+    def forward(self, pre_BH: torch.Tensor) -> torch.Tensor:
+        return torch.tanh(pre_BH)
+
+    def derivative(self, pre_BH, codes_BH):
+        return 1 - codes_BH**2
+
+
+@activations.register("relu")
+class ReLU(CodeActivation):
+    """s(a) = max(a, 0); s'(a) = 1[a > 0]."""
+
+    output_range = (0.0, float("inf"))
+
+    def forward(self, pre_BH: torch.Tensor) -> torch.Tensor:
+        return torch.relu(pre_BH)
+
+    def derivative(self, pre_BH, codes_BH):
+        return (pre_BH > 0).to(pre_BH.dtype)
+
+
+@activations.register("topk")
+class TopK(CodeActivation):
+    """k-sparse codes (Makhzani & Frey, 2013): z_i = a_i if a_i is among the k
+    largest pre-activations of its row, else 0. Linear on the kept support."""
+
+    def __init__(self, hidden_size: int, k: int) -> None:
+        super().__init__(hidden_size)
+        require(
+            isinstance(k, int) and 1 <= k <= hidden_size,
+            "model.activation_params.k",
+            f"k={k!r} must be an integer in [1, hidden_size={hidden_size}]",
+        )
+        self.k = k
+
+    def forward(self, pre_BH: torch.Tensor) -> torch.Tensor:
+        kept = torch.topk(pre_BH, self.k, dim=-1)
+        return torch.zeros_like(pre_BH).scatter(-1, kept.indices, kept.values)
+
+
+def build_activation(name: str, hidden_size: int, params: dict) -> CodeActivation:
+    """Instantiate activation ``name``; unknown or missing params raise ConfigError."""
+    cls = activations.get(name)
+    allowed = [p for p in inspect.signature(cls.__init__).parameters if p not in ("self", "hidden_size")]
+    unknown = sorted(set(params) - set(allowed))
+    if unknown:
+        raise ConfigError(
+            f"model.activation_params: unknown key {unknown[0]!r} for activation "
+            f"{name!r}; allowed: {', '.join(allowed) or '(none)'}"
+        )
+    missing = [p for p in allowed if p not in params]
+    if missing:
+        raise ConfigError(f"model.activation_params: activation {name!r} needs {missing[0]!r}")
+    return cls(hidden_size, **params)

@@ -1,0 +1,132 @@
+"""The ``constrae`` command line."""
+
+import functools
+import io
+import json
+import sys
+from pathlib import Path
+
+import numpy as np
+import torch
+import typer
+
+from constrae import checkpoint
+from constrae.config import load_config
+from constrae.errors import ConstraeError
+from constrae.fileio import atomic_write_bytes
+from constrae.loading import check_matrix, read_npy
+from constrae.run import resume_run, start_run, write_figures
+
+app = typer.Typer(add_completion=False, no_args_is_help=True, help=__doc__)
+
+
+def fail_cleanly(command):
+    """Report constrae's own errors as one line on stderr with exit code 2."""
+
+    @functools.wraps(command)
+    def wrapper(*args, **kwargs):
+        try:
+            return command(*args, **kwargs)
+        except ConstraeError as error:
+            typer.echo(f"error: {error}", err=True)
+            raise typer.Exit(2) from None
+
+    return wrapper
+
+
+def print_summary(summary: dict) -> None:
+    rho_hat = np.array(summary["rho_hat"])
+    typer.echo(
+        f"samples {summary['samples']}  epochs {summary['epochs']}\n"
+        f"MSE {summary['mse']:.5f}  FVU {summary['fvu']:.4f}\n"
+        f"rho_hat mean {rho_hat.mean():.4f}  min {rho_hat.min():.4f}  max {rho_hat.max():.4f}\n"
+        f"L0 (active codes per sample) {summary['l0']:.2f} of {len(rho_hat)}  "
+        f"dead units {summary['dead_fraction']:.1%}"
+    )
+
+
+@app.command()
+@fail_cleanly
+def train(
+    config: Path = typer.Argument(..., help="YAML run configuration."),
+    out: Path = typer.Option(..., "--out", help="New run folder to write."),
+    plots: bool = typer.Option(True, help="Write figures when done."),
+    progress: bool = typer.Option(True, help="Show a progress bar."),
+) -> None:
+    """Train an autoencoder from CONFIG into the run folder OUT."""
+    summary = start_run(load_config(config), out, progress=progress)
+    print_summary(summary)
+    if plots:
+        for path in write_figures(out):
+            typer.echo(f"wrote {path}")
+
+
+@app.command()
+@fail_cleanly
+def resume(
+    run_dir: Path = typer.Argument(..., help="Run folder of an interrupted run."),
+    plots: bool = typer.Option(True, help="Write figures when done."),
+    progress: bool = typer.Option(True, help="Show a progress bar."),
+) -> None:
+    """Continue an interrupted run from its last completed epoch."""
+    summary = resume_run(run_dir, progress=progress)
+    print_summary(summary)
+    if plots:
+        for path in write_figures(run_dir):
+            typer.echo(f"wrote {path}")
+
+
+@app.command()
+@fail_cleanly
+def encode(
+    run_dir: Path = typer.Argument(..., help="Run folder of a trained model."),
+    input: Path = typer.Argument(..., help="(samples, features) .npy array."),
+    output: Path = typer.Option(..., "-o", "--output", help="Where to write the codes (.npy)."),
+) -> None:
+    """Write the codes of every row of INPUT."""
+    model, config = checkpoint.load_model(run_dir)
+    X = check_matrix(read_npy(input), str(input), n_features=config.model.input_size)
+    with torch.no_grad():
+        codes = model.encode(torch.from_numpy(X)).numpy()
+    buffer = io.BytesIO()
+    np.save(buffer, codes)
+    atomic_write_bytes(output, buffer.getvalue())
+    typer.echo(f"wrote {output}: {codes.shape[0]} x {codes.shape[1]} codes")
+
+
+@app.command()
+@fail_cleanly
+def info(run_dir: Path = typer.Argument(..., help="Run folder.")) -> None:
+    """Describe a run: model, constraints, training progress, last metrics."""
+    model, config = checkpoint.load_model(run_dir)
+    m = config.model
+    typer.echo(
+        f"model: {m.input_size} -> {m.hidden_size} {m.activation}{m.activation_params or ''}, "
+        f"{'tied' if m.tied else 'untied'}, decoder output {m.decoder_output}, "
+        f"{sum(p.numel() for p in model.parameters())} parameters"
+    )
+    typer.echo(f"loss: {config.loss}")
+    for spec in config.constraints:
+        typer.echo(f"constraint: {json.dumps(spec)}")
+    t = config.train
+    history = checkpoint.read_metrics(run_dir)
+    typer.echo(f"training: {t.optimizer} lr {t.lr}, {len(history)} of {t.epochs} epochs, seed {t.seed}")
+    if history:
+        last = history[-1]
+        typer.echo("last epoch: " + "  ".join(f"{k} {v:.5g}" for k, v in last.items() if k != "epoch"))
+
+
+@app.command()
+@fail_cleanly
+def plot(run_dir: Path = typer.Argument(..., help="Run folder.")) -> None:
+    """(Re)draw the run's figures: weight grid, rho_hat histogram, loss curves."""
+    for path in write_figures(run_dir):
+        typer.echo(f"wrote {path}")
+
+
+def main() -> None:
+    app(prog_name="constrae")
+
+
+if __name__ == "__main__":
+    sys.exit(main())

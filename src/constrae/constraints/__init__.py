@@ -1,0 +1,16 @@
+"""The constraint catalogue. Importing this package registers every constraint."""
+
+from constrae.constraints import (  # noqa: F401  (registration side effects)
+    contractive,
+    denoising,
+    group_sparsity,
+    kl_sparsity,
+    l1_codes,
+    locality,
+    nonnegativity,
+    unit_norm_decoder,
+    weight_decay,
+)
+from constrae.constraints.base import Constraint, build_constraint, build_constraints, constraints
+
+__all__ = ["Constraint", "build_constraint", "build_constraints", "constraints"]

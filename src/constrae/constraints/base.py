@@ -1,0 +1,72 @@
+"""The constraint interface and its registry.
+
+A constraint is a small dataclass ``nn.Module`` whose fields are its
+hyper-parameters. The trainer knows only this interface; it never asks which
+constraint it holds. Every hook has a do-nothing default:
+
+- ``attach(model)``: check compatibility with the model, add buffers, gates or
+  parametrizations (runs once, before weights are loaded);
+- ``corrupt(x)``: transform the input seen during training;
+- ``penalty(model, out)``: a scalar added to the loss (``has_penalty = False``
+  when the constraint adds none);
+- ``after_step(model)``: a projection after each optimiser step.
+"""
+
+import dataclasses
+from typing import Any, ClassVar
+
+import torch
+from torch import nn
+
+from constrae.configio import from_dict, to_dict
+from constrae.model import Autoencoder, AutoencoderOutput
+from constrae.registry import Registry
+
+constraints: Registry["Constraint"] = Registry("constraint")
+
+
+@dataclasses.dataclass(eq=False, repr=False)
+class Constraint(nn.Module):
+    registered_name: ClassVar[str]
+    has_penalty: ClassVar[bool] = True
+    """False for constraints that act only through hooks (corruption, projection)."""
+
+    def __post_init__(self) -> None:
+        super().__init__()
+        self.validate()
+
+    def validate(self) -> None:
+        """Raise ConfigError when a hyper-parameter is out of range."""
+
+    def attach(self, model: Autoencoder) -> None:
+        """Prepare for ``model``; raise ConfigError when they do not fit."""
+
+    def corrupt(self, x_BN: torch.Tensor) -> torch.Tensor:
+        return x_BN
+
+    def penalty(self, model: Autoencoder, out: AutoencoderOutput) -> torch.Tensor:
+        raise NotImplementedError(f"{type(self).__name__} adds no penalty")
+
+    def after_step(self, model: Autoencoder) -> None:
+        """Runs after every optimiser step."""
+
+    def to_config(self) -> dict[str, Any]:
+        return {"name": self.registered_name, **to_dict(self)}
+
+    def extra_repr(self) -> str:
+        return ", ".join(f"{k}={v!r}" for k, v in to_dict(self).items())
+
+
+def build_constraint(spec: Any, where: str = "constraints") -> Constraint:
+    """Build one constraint from ``{name: ..., <params>}``."""
+    from constrae.errors import ConfigError
+
+    if not isinstance(spec, dict) or "name" not in spec:
+        raise ConfigError(f"{where}: expected a mapping with a 'name' key, got {spec!r}")
+    params = {k: v for k, v in spec.items() if k != "name"}
+    cls = constraints.get(spec["name"])
+    return from_dict(cls, params, f"{where} ({spec['name']})")
+
+
+def build_constraints(specs: list[Any]) -> list[Constraint]:
+    return [build_constraint(spec, f"constraints[{i}]") for i, spec in enumerate(specs)]

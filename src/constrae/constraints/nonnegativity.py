@@ -1,0 +1,39 @@
+import dataclasses
+from typing import Literal
+
+import torch
+
+from constrae.configio import require
+from constrae.constraints.base import Constraint, constraints
+
+
+@constraints.register("nonnegativity")
+@dataclasses.dataclass(eq=False, repr=False)
+class NonNegativity(Constraint):
+    """Omega = (alpha / 2) * sum_ij min(W_ij, 0)^2: the NCAE penalty on negative
+    weights (Hosseini-Asl et al., 2016; Rucci, "Non negativity constraints").
+    With ``project=True`` negative weights are also clipped to 0 after every
+    optimiser step (a hard constraint)."""
+
+    alpha: float = 1.0
+    project: bool = False
+    apply_to: Literal["encoder", "decoder", "both"] = "both"
+
+    def validate(self) -> None:
+        require(self.alpha >= 0, "nonnegativity.alpha", f"must be >= 0, got {self.alpha}")
+
+    def constrained_weights(self, model) -> list[torch.Tensor]:
+        if model.config.tied or self.apply_to == "encoder":
+            return [model.encoder.weight]
+        if self.apply_to == "decoder":
+            return [model.decoder.weight]
+        return [model.encoder.weight, model.decoder.weight]
+
+    def penalty(self, model, out):
+        return 0.5 * self.alpha * sum(W.clamp(max=0).pow(2).sum() for W in self.constrained_weights(model))
+
+    @torch.no_grad()
+    def after_step(self, model) -> None:
+        if self.project:
+            for W in self.constrained_weights(model):
+                W.clamp_(min=0)

@@ -1,0 +1,17 @@
+"""Errors raised for bad input. Each message names what is wrong and where."""
+
+
+class ConstraeError(Exception):
+    """Base class of every error constrae raises on purpose."""
+
+
+class ConfigError(ConstraeError, ValueError):
+    """A configuration key, name or value is not allowed."""
+
+
+class DataError(ConstraeError, ValueError):
+    """Input data has the wrong shape, is empty, or holds NaN/inf."""
+
+
+class CheckpointError(ConstraeError):
+    """A run folder or model file is missing, truncated or inconsistent."""

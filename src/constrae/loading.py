@@ -1,0 +1,57 @@
+"""Reading training data named by a config, and checking any input matrix."""
+
+from pathlib import Path
+
+import numpy as np
+
+from constrae.config import DataConfig
+from constrae.errors import DataError
+
+
+def check_matrix(X, where: str, n_features: int | None = None) -> np.ndarray:
+    """``X`` as a float32 (samples, features) array, or a DataError naming the problem."""
+    X = np.asarray(X)
+    if X.dtype == object or not np.issubdtype(X.dtype, np.number):
+        raise DataError(f"{where}: expected numbers, got dtype {X.dtype}")
+    if X.ndim != 2:
+        raise DataError(f"{where}: expected a 2-D (samples, features) array, got shape {X.shape}")
+    if X.shape[0] == 0 or X.shape[1] == 0:
+        raise DataError(f"{where}: empty data, shape {X.shape}")
+    if n_features is not None and X.shape[1] != n_features:
+        raise DataError(f"{where}: has {X.shape[1]} features, the model expects {n_features}")
+    bad = ~np.isfinite(X)
+    if bad.any():
+        row, col = np.argwhere(bad)[0]
+        raise DataError(
+            f"{where}: {int(bad.sum())} NaN/inf values, the first at row {row}, column {col} ({X[row, col]})"
+        )
+    return X.astype(np.float32, copy=False)
+
+
+def read_npy(path: str | Path) -> np.ndarray:
+    """Load a .npy array without ever unpickling."""
+    path = Path(path)
+    if not path.is_file():
+        raise DataError(f"{path}: no such file")
+    try:
+        return np.load(path, allow_pickle=False)
+    except ValueError as error:
+        raise DataError(f"{path}: not a readable .npy array of numbers: {error}") from error
+
+
+def load_training_data(config: DataConfig) -> np.ndarray:
+    """The (samples, features) float32 matrix that ``config`` names."""
+    if config.source == "shapes":
+        from constrae.datasets.shapes import make_shapes
+
+        X, _ = make_shapes(config.n_samples or 1000, seed=config.seed)
+        where = f"shapes(n_samples={config.n_samples}, seed={config.seed})"
+    elif config.source == "mnist":
+        from constrae.datasets.mnist import load_mnist
+
+        X, _ = load_mnist(config.path)
+        where = config.path
+    else:
+        X, where = read_npy(config.path), config.path
+    X = check_matrix(X, where)
+    return X[: config.n_samples] if config.n_samples else X

@@ -1,0 +1,96 @@
+"""The autoencoder: dense encoder, code activation, optional code gate, dense decoder.
+
+Shapes: ``b`` batch, ``n`` input features, ``h`` hidden units.
+"""
+
+from typing import NamedTuple
+
+import torch
+from torch import nn
+
+from constrae.activations import build_activation
+from constrae.config import ModelConfig
+
+
+class AutoencoderOutput(NamedTuple):
+    """Everything one forward pass produced."""
+
+    input_seen_BN: torch.Tensor
+    """The input the encoder saw (corrupted, for denoising)."""
+    pre_activations_BH: torch.Tensor
+    """Encoder pre-activations a = W_e x + b_e."""
+    codes_BH: torch.Tensor
+    """Codes z after the activation and the code gate."""
+    reconstruction_BN: torch.Tensor
+    """Decoder output x_hat."""
+
+
+class CodeGate(nn.Module):
+    """Selects which codes reach the decoder; the default keeps every code."""
+
+    def forward(self, codes_BH: torch.Tensor, x_BN: torch.Tensor, W_enc_HN: torch.Tensor) -> torch.Tensor:
+        return codes_BH
+
+
+class Autoencoder(nn.Module):
+    """x -> z = gate(s(W_e x + b_e)) -> x_hat = o(W_d z + b_d).
+
+    With ``tied=True`` the decoder weight is the encoder weight transposed.
+    Constraints may replace ``gate`` or parametrize weights when attached.
+    """
+
+    def __init__(self, config: ModelConfig) -> None:
+        super().__init__()
+        if config.input_size is None:
+            raise ValueError("ModelConfig.input_size must be set before building a model")
+        self.config = config
+        self.encoder = nn.Linear(config.input_size, config.hidden_size)
+        self.activation = build_activation(config.activation, config.hidden_size, config.activation_params)
+        self.gate = CodeGate()
+        if config.tied:
+            self.decoder_bias = nn.Parameter(torch.zeros(config.input_size))
+        else:
+            self.decoder = nn.Linear(config.hidden_size, config.input_size)
+        self.output_activation = nn.Sigmoid() if config.decoder_output == "sigmoid" else nn.Identity()
+
+    @property
+    def W_dec_NH(self) -> torch.Tensor:
+        return self.encoder.weight.T if self.config.tied else self.decoder.weight
+
+    @property
+    def b_dec_N(self) -> torch.Tensor:
+        return self.decoder_bias if self.config.tied else self.decoder.bias
+
+    def weight_matrices(self) -> list[torch.Tensor]:
+        """The weight matrices (no biases), each counted once even when tied."""
+        if self.config.tied:
+            return [self.encoder.weight]
+        return [self.encoder.weight, self.decoder.weight]
+
+    def pre_activations(self, x_BN: torch.Tensor) -> torch.Tensor:
+        return self.encoder(x_BN)
+
+    def codes_from(self, pre_BH: torch.Tensor, x_BN: torch.Tensor) -> torch.Tensor:
+        return self.gate(self.activation(pre_BH), x_BN, self.encoder.weight)
+
+    def encode(self, x_BN: torch.Tensor) -> torch.Tensor:
+        return self.codes_from(self.pre_activations(x_BN), x_BN)
+
+    def decode(self, codes_BH: torch.Tensor) -> torch.Tensor:
+        return self.output_activation(nn.functional.linear(codes_BH, self.W_dec_NH, self.b_dec_N))
+
+    def forward(self, x_BN: torch.Tensor) -> AutoencoderOutput:
+        pre_BH = self.pre_activations(x_BN)
+        codes_BH = self.codes_from(pre_BH, x_BN)
+        return AutoencoderOutput(x_BN, pre_BH, codes_BH, self.decode(codes_BH))
+
+
+class Encoder(nn.Module):
+    """The inference path alone (x -> codes), the module exported to ONNX."""
+
+    def __init__(self, autoencoder: Autoencoder) -> None:
+        super().__init__()
+        self.autoencoder = autoencoder
+
+    def forward(self, x_BN: torch.Tensor) -> torch.Tensor:
+        return self.autoencoder.encode(x_BN)

@@ -1,0 +1,95 @@
+"""A training run in a folder: start, resume, summarise, draw. The CLI calls these."""
+
+import json
+from dataclasses import replace
+from pathlib import Path
+
+import numpy as np
+import torch
+
+from constrae import checkpoint
+from constrae.config import RunConfig
+from constrae.errors import CheckpointError
+from constrae.fileio import atomic_write_text
+from constrae.loading import load_training_data
+from constrae.metrics import code_metrics
+from constrae.model import Autoencoder
+from constrae.trainer import Trainer
+
+SUMMARY_FILE = "summary.json"
+FIGURES_DIR = "figures"
+
+
+def with_input_size(config: RunConfig, X: np.ndarray) -> RunConfig:
+    """``config`` with model.input_size taken from the data (checked if given)."""
+    n_features = X.shape[1]
+    if config.model.input_size not in (None, n_features):
+        from constrae.errors import ConfigError
+
+        raise ConfigError(
+            f"model.input_size: config says {config.model.input_size}, the data has {n_features} features"
+        )
+    return replace(config, model=replace(config.model, input_size=n_features))
+
+
+def start_run(config: RunConfig, run_dir: str | Path, progress: bool = True) -> dict:
+    """Validate everything, then train into a new ``run_dir``; returns the summary."""
+    run_dir = Path(run_dir)
+    if (run_dir / checkpoint.CONFIG_FILE).exists():
+        raise CheckpointError(f"{run_dir} already holds a run; resume it with `constrae resume {run_dir}`")
+    X = load_training_data(config.data)
+    config = with_input_size(config, X)
+    model, objective = checkpoint.build(config)
+    trainer = Trainer(model, objective, config, run_dir=run_dir, progress=progress)
+    trainer.fit(torch.from_numpy(X))
+    return write_summary(run_dir, model, X)
+
+
+def resume_run(run_dir: str | Path, progress: bool = True) -> dict:
+    """Continue an interrupted run from its last completed epoch."""
+    run_dir = Path(run_dir)
+    config = checkpoint.load_config_json(run_dir)
+    X = load_training_data(config.data)
+    model, objective = checkpoint.build(config)
+    trainer = Trainer(model, objective, config, run_dir=run_dir, progress=progress)
+    trainer.fit(torch.from_numpy(X), resume=True)
+    return write_summary(run_dir, model, X)
+
+
+@torch.no_grad()
+def write_summary(run_dir: Path, model: Autoencoder, X: np.ndarray) -> dict:
+    """Metrics of the final model on all the run's data, kept in summary.json."""
+    model.eval()
+    x_BN = torch.from_numpy(X)
+    output = model(x_BN)
+    metrics = code_metrics(x_BN, output.reconstruction_BN, output.codes_BH, model.activation.active_threshold)
+    history = checkpoint.read_metrics(run_dir)
+    summary = {
+        "epochs": len(history),
+        "samples": len(X),
+        **metrics.summary(),
+        "rho_hat": metrics.rho_hat_H.tolist(),
+    }
+    atomic_write_text(run_dir / SUMMARY_FILE, json.dumps(summary, indent=2))
+    return summary
+
+
+def write_figures(run_dir: str | Path) -> list[Path]:
+    """Weight grid, rho_hat histogram and loss curves as PNGs in run_dir/figures."""
+    from constrae import plots
+
+    run_dir = Path(run_dir)
+    model, config = checkpoint.load_model(run_dir)
+    figures_dir = run_dir / FIGURES_DIR
+    W_enc_HN = model.encoder.weight.detach().numpy()
+    written = [
+        plots.save_figure(plots.weight_grid(W_enc_HN, title="encoder weights per hidden unit"), figures_dir / "weights.png"),
+        plots.save_figure(plots.loss_curves(checkpoint.read_metrics(run_dir)), figures_dir / "loss_curves.png"),
+    ]
+    summary_path = run_dir / SUMMARY_FILE
+    if summary_path.is_file():
+        rho_hat_H = np.array(json.loads(summary_path.read_text())["rho_hat"])
+        targets = [spec["rho"] for spec in config.constraints if "rho" in spec]
+        histogram = plots.rho_hat_histogram(rho_hat_H, target_rho=targets[0] if targets else None)
+        written.append(plots.save_figure(histogram, figures_dir / "rho_hat.png"))
+    return written

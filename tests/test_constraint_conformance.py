@@ -1,0 +1,94 @@
+"""Every registered constraint meets the interface contract; a new one trains unchanged."""
+
+import dataclasses
+
+import pytest
+import torch
+
+from constrae import RunConfig, Trainer, build
+from constrae.config import ModelConfig, TrainConfig
+from constrae.constraints import Constraint, build_constraint, constraints
+from constrae.model import Autoencoder
+from constrae.registry import Registry
+
+
+def small_model(seed: int = 0) -> Autoencoder:
+    torch.manual_seed(seed)
+    return Autoencoder(ModelConfig(input_size=9, hidden_size=12, activation="sigmoid"))
+
+
+@pytest.fixture(params=constraints.names())
+def constraint(request) -> Constraint:
+    return constraints.get(request.param)()
+
+
+PENALTIES = [name for name in constraints.names() if constraints.get(name).has_penalty]
+HOOK_ONLY = [name for name in constraints.names() if not constraints.get(name).has_penalty]
+
+
+def test_config_round_trip(constraint):
+    spec = constraint.to_config()
+    assert spec["name"] == constraint.registered_name
+    assert build_constraint(spec).to_config() == spec
+
+
+@pytest.mark.parametrize("name", PENALTIES)
+def test_penalty_is_a_finite_differentiable_scalar(name):
+    constraint = constraints.get(name)()
+    model = small_model()
+    constraint.attach(model)
+    x_BN = torch.rand(16, 9)
+    value = constraint.penalty(model, model(constraint.corrupt(x_BN)))
+    assert value.shape == ()
+    assert torch.isfinite(value)
+    grads = torch.autograd.grad(value, list(model.parameters()), allow_unused=True)
+    assert any(g is not None and g.abs().sum() > 0 for g in grads)
+    assert all(torch.isfinite(g).all() for g in grads if g is not None)
+
+
+@pytest.mark.parametrize("name", HOOK_ONLY)
+def test_hook_only_constraint_changes_something(name):
+    """A constraint that declares has_penalty = False must act through a hook."""
+    constraint = constraints.get(name)()
+    with pytest.raises(NotImplementedError):
+        constraint.penalty(small_model(), None)
+    x_BN = torch.rand(16, 9)
+    plain = small_model()
+    constrained = small_model()
+    constraint.attach(constrained)
+    torch.manual_seed(1)
+    x_seen_BN = constraint.corrupt(x_BN)
+    constraint.after_step(constrained)
+    with torch.no_grad():
+        changed = not torch.equal(plain(x_BN).reconstruction_BN, constrained(x_seen_BN).reconstruction_BN)
+    assert changed
+
+
+def test_registry_refuses_duplicate_names():
+    registry = Registry("widget")
+    registry.register("a")(type("A", (), {}))
+    with pytest.raises(ValueError, match="already registered"):
+        registry.register("a")(type("B", (), {}))
+
+
+@constraints.register("test_code_mean")
+@dataclasses.dataclass(eq=False, repr=False)
+class CodeMean(Constraint):
+    """Omega = lam * mean(z): a constraint the trainer has never heard of."""
+
+    lam: float = 0.5
+
+    def penalty(self, model, out):
+        return self.lam * out.codes_BH.mean()
+
+
+def test_new_constraint_trains_without_trainer_changes():
+    config = RunConfig(
+        model=ModelConfig(input_size=9, hidden_size=6),
+        constraints=[{"name": "test_code_mean", "lam": 2.0}],
+        train=TrainConfig(epochs=3, batch_size=8, val_fraction=0.25, lr=1e-2),
+    )
+    model, objective = build(config)
+    history = Trainer(model, objective, config, progress=False).fit(torch.rand(40, 9))
+    assert "train/test_code_mean" in history[-1] and "val/test_code_mean" in history[-1]
+    assert history[-1]["train/test_code_mean"] < history[0]["train/test_code_mean"]
