@@ -118,7 +118,8 @@ class RunConfig:
         )
         from constrae.constraints import build_constraints
 
-        build_constraints(self.constraints)
+        # Stored in canonical form: typed values, every default written out.
+        self.constraints = [c.to_config() for c in build_constraints(self.constraints)]
 
     @classmethod
     def from_mapping(cls, mapping: Any, where: str = "config") -> "RunConfig":
