@@ -6,9 +6,8 @@ global figure state or interactive backend is involved; ``save_figure`` writes P
 Shapes: ``h`` hidden units, ``n`` inputs per unit.
 """
 
+import io
 import math
-import os
-import tempfile
 from pathlib import Path
 
 import numpy as np
@@ -16,13 +15,16 @@ from matplotlib.figure import Figure
 from matplotlib.ticker import MaxNLocator
 
 from constrae.errors import DataError
+from constrae.fileio import atomic_write_bytes
 
 _GAP = 1
 """Pixels of blank space between weight tiles."""
 
 
 def weight_grid(
-    W_HN: np.ndarray, image_shape: tuple[int, int] | None = None, title: str = "Input weights per hidden unit"
+    W_HN: np.ndarray,
+    image_shape: tuple[int, int] | None = None,
+    title: str = "Input weights per hidden unit",
 ) -> Figure:
     """Show each hidden unit's input weights (a row of ``W_HN``) as a grey tile.
 
@@ -107,19 +109,8 @@ def loss_curves(records: list[dict]) -> Figure:
 def save_figure(figure: Figure, path) -> Path:
     """Write ``figure`` as PNG to ``path`` atomically, creating parent folders.
 
-    A reader never sees a half-written file: the PNG goes to a temporary file in
-    the same folder (so the rename stays on one file system) and replaces ``path`` whole.
+    The PNG is rendered in memory first, so a failing render leaves no file behind.
     """
-    path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    with tempfile.NamedTemporaryFile(dir=path.parent, prefix=f".{path.stem}-", suffix=".png", delete=False) as handle:
-        temporary = Path(handle.name)
-    try:
-        figure.savefig(temporary, format="png")
-        # NamedTemporaryFile creates mode 0600; give the PNG the permissions of an ordinary new file.
-        os.chmod(temporary, 0o644)
-        os.replace(temporary, path)
-    except BaseException:
-        temporary.unlink(missing_ok=True)
-        raise
-    return path
+    buffer = io.BytesIO()
+    figure.savefig(buffer, format="png")
+    return atomic_write_bytes(path, buffer.getvalue())

@@ -1,0 +1,16 @@
+"""Fixtures shared by the test modules."""
+
+from pathlib import Path
+
+import pytest
+
+SHARED_DATA = Path(__file__).resolve().parents[2] / "shared" / "data"
+"""Real recordings, read-only, next to the project root (see its README.md)."""
+
+
+@pytest.fixture(scope="session")
+def shared_data() -> Path:
+    """The shared data folder; the test fails, naming the folder, when it is missing."""
+    if not SHARED_DATA.is_dir():
+        pytest.fail(f"shared data folder not found: {SHARED_DATA} (expected next to the project root)")
+    return SHARED_DATA

@@ -1,0 +1,39 @@
+"""The README's examples run as written, so the docs cannot drift from the code."""
+
+import re
+from pathlib import Path
+
+import yaml
+
+from constrae import RunConfig, load_config
+
+ROOT = Path(__file__).resolve().parents[1]
+README = (ROOT / "README.md").read_text()
+
+
+def blocks(language: str) -> list[str]:
+    return re.findall(rf"```{language}\n(.*?)```", README, flags=re.S)
+
+
+def test_python_examples_run():
+    for code in blocks("python"):
+        exec(compile(code, "README.md", "exec"), {})
+
+
+def test_yaml_example_is_the_default_job_config():
+    (shown,) = blocks("yaml")
+    assert RunConfig.from_mapping(yaml.safe_load(shown)) == load_config(ROOT / "examples" / "shapes_sparse.yaml")
+
+
+def test_every_cli_command_is_documented():
+    from constrae.cli import app
+
+    for command in app.registered_commands:
+        assert f"`constrae {command.callback.__name__} " in README, command.callback.__name__
+
+
+def test_readme_commands_are_make_targets_and_ci_runs_the_test_one():
+    makefile = (ROOT / "Makefile").read_text()
+    for target in ("demo", "test"):
+        assert f"make {target}" in README and re.search(rf"^{target}:", makefile, flags=re.M)
+    assert "make test" in (ROOT / ".ci" / "run").read_text()
