@@ -14,3 +14,11 @@ def shared_data() -> Path:
     if not SHARED_DATA.is_dir():
         pytest.fail(f"shared data folder not found: {SHARED_DATA} (expected next to the project root)")
     return SHARED_DATA
+
+
+def pytest_configure(config):
+    # On a 2-core machine a second busy process makes multi-threaded torch stall
+    # on its spinning workers; one thread keeps test times steady everywhere.
+    import torch
+
+    torch.set_num_threads(1)

@@ -61,6 +61,17 @@ def test_info_and_plot(trained):
     assert result.exit_code == 0 and "weights.png" in result.output
 
 
+def test_export_writes_an_onnx_encoder_that_matches_torch(trained, tmp_path):
+    from constrae.export import OnnxEncoder
+
+    folder, _ = trained
+    result = invoke("export", folder / "run", "-o", tmp_path / "encoder.onnx")
+    assert result.exit_code == 0, result.output
+    error = float(result.output.split("max |onnx - torch| ")[1])
+    assert error < 1e-5
+    assert OnnxEncoder(tmp_path / "encoder.onnx")(np.zeros((3, 900), dtype=np.float32)).shape == (3, 16)
+
+
 @pytest.mark.parametrize(
     "array, message",
     [

@@ -12,9 +12,6 @@ from constrae.errors import DataError
 from constrae.export import OnnxEncoder, export_onnx
 from constrae.trainer import Trainer
 
-# Two threads on this two-core machine slow torch ~100x when another process holds a core.
-torch.set_num_threads(1)
-
 N_FEATURES, N_HIDDEN = 20, 12
 
 # Together these cover every activation, the locality gate, unit_norm_decoder on

@@ -43,6 +43,22 @@ def test_same_seed_gives_identical_weights_and_another_seed_does_not(tmp_path):
     assert not torch.equal(first["encoder.weight"], other["encoder.weight"])
 
 
+def test_the_default_job_is_reproducible(tmp_path):
+    from dataclasses import replace
+    from pathlib import Path
+
+    from constrae import load_config
+    from constrae.run import start_run
+
+    config = load_config(Path(__file__).resolve().parents[1] / "examples" / "shapes_sparse.yaml")
+    config = replace(config, train=replace(config.train, epochs=2))
+    for name in ("first", "second"):
+        start_run(config, tmp_path / name, progress=False)
+    first, second = (load_file(tmp_path / name / MODEL_FILE) for name in ("first", "second"))
+    assert first.keys() == second.keys()
+    assert all(torch.equal(first[k], second[k]) for k in first)
+
+
 def test_every_loss_term_and_metric_is_logged_per_epoch(tmp_path):
     train_small(tmp_path, "run", epochs=3)
     history = read_metrics(tmp_path / "run")

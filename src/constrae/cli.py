@@ -124,6 +124,24 @@ def plot(run_dir: Path = typer.Argument(..., help="Run folder.")) -> None:
         typer.echo(f"wrote {path}")
 
 
+@app.command()
+@fail_cleanly
+def export(
+    run_dir: Path = typer.Argument(..., help="Run folder of a trained model."),
+    output: Path = typer.Option(..., "-o", "--output", help="Where to write the ONNX encoder."),
+) -> None:
+    """Export the encoder (x -> codes) to ONNX, checked against PyTorch with ONNX Runtime."""
+    from constrae.export import OnnxEncoder, export_onnx
+
+    model, config = checkpoint.load_model(run_dir)
+    export_onnx(model, output)
+    probe_BN = torch.rand(8, config.model.input_size)
+    with torch.no_grad():
+        expected = model.encode(probe_BN).numpy()
+    error = float(np.abs(OnnxEncoder(output)(probe_BN.numpy()) - expected).max())
+    typer.echo(f"wrote {output}: {config.model.input_size} -> {config.model.hidden_size}, max |onnx - torch| {error:.2e}")
+
+
 def main() -> None:
     app(prog_name="constrae")
 
