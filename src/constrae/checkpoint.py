@@ -25,14 +25,17 @@ TRAINER_STATE_FORMAT = "constrae-trainer-state/1"
 
 
 def build(config: RunConfig) -> tuple[Autoencoder, Objective]:
-    """Model and objective for ``config``, initialised from ``config.train.seed``.
+    """Model and objective for ``config``, initialised from ``config.train.seed``
+    without touching torch's global random state.
+
     Constraints attach here, before any weights are loaded, because they may add
     gates, buffers or parametrizations that the stored state refers to."""
-    torch.manual_seed(config.train.seed)
-    model = Autoencoder(config.model)
-    constraints = build_constraints(config.constraints)
-    for constraint in constraints:
-        constraint.attach(model)
+    with torch.random.fork_rng():
+        torch.manual_seed(config.train.seed)
+        model = Autoencoder(config.model)
+        constraints = build_constraints(config.constraints)
+        for constraint in constraints:
+            constraint.attach(model)
     return model, Objective(config.loss, constraints)
 
 

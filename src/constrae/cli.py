@@ -34,7 +34,8 @@ def fail_cleanly(command):
     return wrapper
 
 
-def print_summary(summary: dict) -> None:
+def report(summary: dict, run_dir: Path, plots: bool) -> None:
+    """Print a finished run's metrics and, if asked, draw its figures."""
     rho_hat = np.array(summary["rho_hat"])
     typer.echo(
         f"samples {summary['samples']}  epochs {summary['epochs']}\n"
@@ -43,6 +44,9 @@ def print_summary(summary: dict) -> None:
         f"L0 (active codes per sample) {summary['l0']:.2f} of {len(rho_hat)}  "
         f"dead units {summary['dead_fraction']:.1%}"
     )
+    if plots:
+        for path in write_figures(run_dir):
+            typer.echo(f"wrote {path}")
 
 
 @app.command()
@@ -54,11 +58,7 @@ def train(
     progress: bool = typer.Option(True, help="Show a progress bar."),
 ) -> None:
     """Train an autoencoder from CONFIG into the run folder OUT."""
-    summary = start_run(load_config(config), out, progress=progress)
-    print_summary(summary)
-    if plots:
-        for path in write_figures(out):
-            typer.echo(f"wrote {path}")
+    report(start_run(load_config(config), out, progress=progress), out, plots)
 
 
 @app.command()
@@ -69,11 +69,7 @@ def resume(
     progress: bool = typer.Option(True, help="Show a progress bar."),
 ) -> None:
     """Continue an interrupted run from its last completed epoch."""
-    summary = resume_run(run_dir, progress=progress)
-    print_summary(summary)
-    if plots:
-        for path in write_figures(run_dir):
-            typer.echo(f"wrote {path}")
+    report(resume_run(run_dir, progress=progress), run_dir, plots)
 
 
 @app.command()

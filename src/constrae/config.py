@@ -32,6 +32,7 @@ class ModelConfig:
             "model.input_size",
             f"must be >= 1, got {self.input_size}",
         )
+        # Imported here: activations and constraints import the model, which imports this module.
         from constrae.activations import build_activation
 
         build_activation(self.activation, self.hidden_size, self.activation_params)
@@ -83,7 +84,7 @@ class DataConfig:
     path: str | None = None
     """File to read for mnist and npy (relative paths are relative to the config file)."""
     n_samples: int | None = 1000
-    """How many samples to generate or to keep (first n); null keeps all."""
+    """How many samples to generate (shapes; null means 1000) or to keep (the first n; null keeps all)."""
     seed: int = 0
     """Seed of the shapes generator."""
 

@@ -93,7 +93,6 @@ class SparseAutoencoder(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseE
 
     def fit(self, X, y=None):
         X = validate_data(self, X, dtype=np.float32)
-        check_matrix(X, "X")
         self.config_ = self.run_config(X.shape[1])
         self.model_, objective = build(self.config_)
         trainer = Trainer(self.model_, objective, self.config_, progress=self.verbose)

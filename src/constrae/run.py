@@ -9,7 +9,7 @@ import torch
 
 from constrae import checkpoint
 from constrae.config import RunConfig
-from constrae.errors import CheckpointError
+from constrae.errors import CheckpointError, ConfigError
 from constrae.fileio import atomic_write_text
 from constrae.loading import load_training_data
 from constrae.metrics import code_metrics
@@ -24,8 +24,6 @@ def with_input_size(config: RunConfig, X: np.ndarray) -> RunConfig:
     """``config`` with model.input_size taken from the data (checked if given)."""
     n_features = X.shape[1]
     if config.model.input_size not in (None, n_features):
-        from constrae.errors import ConfigError
-
         raise ConfigError(
             f"model.input_size: config says {config.model.input_size}, the data has {n_features} features"
         )

@@ -30,6 +30,11 @@ def split_indices(n_samples: int, val_fraction: float, seed: int) -> tuple[torch
     return order[n_val:], order[:n_val]
 
 
+def monitored_loss(record: dict[str, float]) -> float:
+    """The loss early stopping watches: validation when there is a validation split."""
+    return record.get("val/loss", record["train/loss"])
+
+
 def make_optimizer(params, config: TrainConfig) -> torch.optim.Optimizer:
     if config.optimizer == "adam":
         return torch.optim.Adam(params, lr=config.lr)
@@ -65,6 +70,9 @@ class Trainer:
         X_train, X_val = X_BN[train_idx], X_BN[val_idx]
         if resume:
             self.restore()
+        else:
+            # Corruption noise draws from the global generator; resume restores its state.
+            torch.manual_seed(self.config.seed)
         epochs = range(self.state["epoch"], self.config.epochs)
         bar = tqdm(epochs, desc="training", unit="epoch", disable=not self.progress, leave=False)
         for epoch in bar:
@@ -76,7 +84,7 @@ class Trainer:
                 record.update(self.evaluate(X_val, prefix="val/"))
             record["seconds"] = time.perf_counter() - started
             self.update_state(record)
-            bar.set_postfix(loss=f"{record[self.monitored_key(X_val)]:.4g}")
+            bar.set_postfix(loss=f"{monitored_loss(record):.4g}")
             if self.run_dir is not None:
                 self.save()
         bar.close()
@@ -142,12 +150,9 @@ class Trainer:
         record = {"loss": float(loss.total), **{k: float(v) for k, v in loss.terms.items()}, **metrics.summary()}
         return {prefix + k: v for k, v in record.items()}
 
-    def monitored_key(self, X_val: torch.Tensor) -> str:
-        return "val/loss" if len(X_val) else "train/loss"
-
     def update_state(self, record: dict[str, float]) -> None:
         """Advance the epoch counter and the early-stopping bookkeeping."""
-        monitored = record.get("val/loss", record["train/loss"])
+        monitored = monitored_loss(record)
         state = self.state
         state["history"].append(record)
         state["epoch"] = record["epoch"] + 1
