@@ -26,6 +26,8 @@ def config_with(**sections) -> dict:
         ({"model": {"hidden_size": 8, "activation": "topk", "activation_params": {"k": 9}}}, r"k=9 must be an integer in \[1, hidden_size=8\]"),
         ({"model": {"hidden_size": 8, "activation": "topk"}}, r"activation 'topk' needs 'k'"),
         ({"model": {"activation": "softsign"}}, r"unknown activation 'softsign'; allowed: relu, sigmoid, tanh, topk"),
+        ({"model": {"encoder": "conv9"}}, r"unknown encoder 'conv9'; allowed: .*dense"),
+        ({"model": {"encoder_params": {"channels": 4}}}, r"model.encoder_params: unknown key 'channels' for encoder 'dense'; allowed: \(none\)"),
         (config_with(loss="l2"), r"'l2' is not allowed; allowed: 'mse', 'cross_entropy'"),
         (config_with(train={"optimizer": "rmsprop"}), r"allowed: 'adam', 'sgd', 'lbfgs'"),
         (config_with(train={"lr": "fast"}), r"train.lr: expected a number, got 'fast'"),

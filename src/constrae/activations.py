@@ -4,15 +4,13 @@ Shapes: ``b`` batch, ``h`` hidden units. Every activation maps pre-activations
 ``(b, h)`` to codes ``(b, h)``. Register a new one with ``@activations.register``.
 """
 
-import inspect
 from typing import ClassVar
 
 import torch
 from torch import nn
 
 from constrae.configio import require
-from constrae.errors import ConfigError
-from constrae.registry import Registry
+from constrae.registry import Registry, build_registered
 
 activations: Registry["CodeActivation"] = Registry("activation")
 
@@ -102,15 +100,4 @@ class TopK(CodeActivation):
 
 def build_activation(name: str, hidden_size: int, params: dict) -> CodeActivation:
     """Instantiate activation ``name``; unknown or missing params raise ConfigError."""
-    cls = activations.get(name)
-    allowed = [p for p in inspect.signature(cls.__init__).parameters if p not in ("self", "hidden_size")]
-    unknown = sorted(set(params) - set(allowed))
-    if unknown:
-        raise ConfigError(
-            f"model.activation_params: unknown key {unknown[0]!r} for activation "
-            f"{name!r}; allowed: {', '.join(allowed) or '(none)'}"
-        )
-    missing = [p for p in allowed if p not in params]
-    if missing:
-        raise ConfigError(f"model.activation_params: activation {name!r} needs {missing[0]!r}")
-    return cls(hidden_size, **params)
+    return build_registered(activations, name, "model.activation_params", ("hidden_size",), hidden_size, **params)

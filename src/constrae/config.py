@@ -8,6 +8,10 @@ import yaml
 
 from constrae.configio import from_dict, require, to_dict
 from constrae.errors import ConfigError
+from constrae.registry import check_params
+
+ENCODER_FIXED_ARGS = ("input_size", "hidden_size")
+"""Encoder constructor arguments taken from the model config, not from encoder_params."""
 
 
 @dataclass
@@ -16,6 +20,10 @@ class ModelConfig:
     """Number of input features; taken from the data when omitted."""
     hidden_size: int = 100
     """Number of code units (under-complete when < input_size)."""
+    encoder: str = "dense"
+    """Registered encoder architecture; its decoder mirrors it."""
+    encoder_params: dict = field(default_factory=dict)
+    """Keyword arguments of the encoder (none for dense)."""
     activation: str = "sigmoid"
     """Registered code activation: sigmoid, tanh, relu, topk, or your own."""
     activation_params: dict = field(default_factory=dict)
@@ -35,7 +43,16 @@ class ModelConfig:
         # Imported here: activations and constraints import the model, which imports this module.
         from constrae.activations import build_activation
 
+        from constrae.encoders import encoders
+
         build_activation(self.activation, self.hidden_size, self.activation_params)
+        encoder = check_params(encoders, self.encoder, "model.encoder_params", ENCODER_FIXED_ARGS, self.encoder_params)
+        require(
+            not self.tied or encoder.supports_tied,
+            "model.tied",
+            f"encoder {self.encoder!r} cannot tie its decoder; allowed with: "
+            + ", ".join(n for n in encoders.names() if encoders.get(n).supports_tied),
+        )
 
 
 @dataclass

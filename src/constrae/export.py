@@ -15,7 +15,7 @@ import torch
 
 from constrae.fileio import atomic_write_bytes
 from constrae.loading import check_matrix
-from constrae.model import Autoencoder, Encoder
+from constrae.model import Autoencoder, InferenceEncoder
 
 INPUT_NAME = "x"
 OUTPUT_NAME = "codes"
@@ -31,7 +31,7 @@ def export_onnx(model: Autoencoder, path: str | Path, opset: int | None = None) 
     _require("onnx")
     _require("onnxscript")
     # A copy, so that switching to eval mode for export leaves the caller's model as it was.
-    encoder = Encoder(copy.deepcopy(model)).eval()
+    encoder = InferenceEncoder(copy.deepcopy(model)).eval()
     # Batch 2, not 1: torch.export specialises dimensions of size 0 and 1 to constants.
     example_BN = torch.zeros(2, model.config.input_size)
     program = torch.onnx.export(

@@ -1,4 +1,4 @@
-"""The autoencoder: dense encoder, code activation, optional code gate, dense decoder.
+"""The autoencoder: encoder, code activation, optional code gate, mirrored decoder.
 
 Shapes: ``b`` batch, ``n`` input features, ``h`` hidden units.
 """
@@ -9,7 +9,9 @@ import torch
 from torch import nn
 
 from constrae.activations import build_activation
-from constrae.config import ModelConfig
+from constrae.config import ENCODER_FIXED_ARGS, ModelConfig
+from constrae.encoders.base import CodeEncoder
+from constrae.registry import build_registered
 
 
 class AutoencoderOutput(NamedTuple):
@@ -33,9 +35,10 @@ class CodeGate(nn.Module):
 
 
 class Autoencoder(nn.Module):
-    """x -> z = gate(s(W_e x + b_e)) -> x_hat = o(W_d z + b_d).
+    """x -> z = gate(s(encoder(x))) -> x_hat = o(decoder(z)).
 
-    With ``tied=True`` the decoder weight is the encoder weight transposed.
+    The encoder is any registered architecture (``model.encoder``), the decoder its
+    mirror; with ``tied=True`` a dense decoder reuses the encoder weight transposed.
     Constraints may replace ``gate`` or parametrize weights when attached.
     """
 
@@ -44,40 +47,34 @@ class Autoencoder(nn.Module):
         if config.input_size is None:
             raise ValueError("ModelConfig.input_size must be set before building a model")
         self.config = config
-        self.encoder = nn.Linear(config.input_size, config.hidden_size)
+        self.encoder = build_encoder(config)
         self.activation = build_activation(config.activation, config.hidden_size, config.activation_params)
         self.gate = CodeGate()
-        if config.tied:
-            self.decoder_bias = nn.Parameter(torch.zeros(config.input_size))
-        else:
-            self.decoder = nn.Linear(config.hidden_size, config.input_size)
+        self.decoder = self.encoder.mirror(config.tied)
         self.output_activation = nn.Sigmoid() if config.decoder_output == "sigmoid" else nn.Identity()
 
     @property
     def W_dec_NH(self) -> torch.Tensor:
-        return self.encoder.weight.T if self.config.tied else self.decoder.weight
-
-    @property
-    def b_dec_N(self) -> torch.Tensor:
-        return self.decoder_bias if self.config.tied else self.decoder.bias
+        """The decoder's per-unit atoms as columns (dense decoders)."""
+        module, name, dim = self.decoder.dictionary()
+        W = getattr(module, name)
+        return W if dim == 0 else W.T
 
     def weight_matrices(self) -> list[torch.Tensor]:
         """The weight matrices (no biases), each counted once even when tied."""
-        if self.config.tied:
-            return [self.encoder.weight]
-        return [self.encoder.weight, self.decoder.weight]
+        return self.encoder.weight_matrices() + self.decoder.weight_matrices()
 
     def pre_activations(self, x_BN: torch.Tensor) -> torch.Tensor:
         return self.encoder(x_BN)
 
     def codes_from(self, pre_BH: torch.Tensor, x_BN: torch.Tensor) -> torch.Tensor:
-        return self.gate(self.activation(pre_BH), x_BN, self.encoder.weight)
+        return self.gate(self.activation(pre_BH), x_BN, self.encoder.affine_weight_HN())
 
     def encode(self, x_BN: torch.Tensor) -> torch.Tensor:
         return self.codes_from(self.pre_activations(x_BN), x_BN)
 
     def decode(self, codes_BH: torch.Tensor) -> torch.Tensor:
-        return self.output_activation(nn.functional.linear(codes_BH, self.W_dec_NH, self.b_dec_N))
+        return self.output_activation(self.decoder(codes_BH))
 
     def forward(self, x_BN: torch.Tensor) -> AutoencoderOutput:
         pre_BH = self.pre_activations(x_BN)
@@ -85,7 +82,7 @@ class Autoencoder(nn.Module):
         return AutoencoderOutput(x_BN, pre_BH, codes_BH, self.decode(codes_BH))
 
 
-class Encoder(nn.Module):
+class InferenceEncoder(nn.Module):
     """The inference path alone (x -> codes), the module exported to ONNX."""
 
     def __init__(self, autoencoder: Autoencoder) -> None:
@@ -94,3 +91,17 @@ class Encoder(nn.Module):
 
     def forward(self, x_BN: torch.Tensor) -> torch.Tensor:
         return self.autoencoder.encode(x_BN)
+
+
+def build_encoder(config: ModelConfig) -> CodeEncoder:
+    from constrae.encoders import encoders
+
+    return build_registered(
+        encoders,
+        config.encoder,
+        "model.encoder_params",
+        ENCODER_FIXED_ARGS,
+        config.input_size,
+        config.hidden_size,
+        **config.encoder_params,
+    )

@@ -79,11 +79,11 @@ def write_figures(run_dir: str | Path) -> list[Path]:
     run_dir = Path(run_dir)
     model, config = checkpoint.load_model(run_dir)
     figures_dir = run_dir / FIGURES_DIR
-    W_enc_HN = model.encoder.weight.detach().numpy()
-    written = [
-        plots.save_figure(plots.weight_grid(W_enc_HN, title="encoder weights per hidden unit"), figures_dir / "weights.png"),
-        plots.save_figure(plots.loss_curves(checkpoint.read_metrics(run_dir)), figures_dir / "loss_curves.png"),
-    ]
+    written = [plots.save_figure(plots.loss_curves(checkpoint.read_metrics(run_dir)), figures_dir / "loss_curves.png")]
+    W_enc_HN = model.encoder.affine_weight_HN()
+    if W_enc_HN is not None:
+        grid = plots.weight_grid(W_enc_HN.detach().numpy(), title="encoder weights per hidden unit")
+        written.insert(0, plots.save_figure(grid, figures_dir / "weights.png"))
     summary_path = run_dir / SUMMARY_FILE
     if summary_path.is_file():
         rho_hat_H = np.array(json.loads(summary_path.read_text())["rho_hat"])

@@ -18,8 +18,8 @@ class Contractive(Constraint):
 
     For an elementwise activation s with h = s(W x + b), J = diag(s'(a)) W, so
     ||J||_F^2 = sum_i s'(a_i)^2 sum_j W_ij^2 (for sigmoid s' = h (1 - h)).
-    Activations without an elementwise derivative (TopK) and gated codes use the
-    exact Jacobian from autograd instead, in chunks of the batch.
+    Activations without an elementwise derivative (TopK), gated codes and
+    non-affine encoders use the exact Jacobian from autograd instead, in chunks.
     """
 
     lam: float = 0.1
@@ -33,8 +33,9 @@ class Contractive(Constraint):
     def jacobian_norms(self, model, out) -> torch.Tensor:
         """||J_x h(x_b)||_F^2 for every row b of the batch."""
         derivative_BH = model.activation.derivative(out.pre_activations_BH, out.codes_BH)
-        if derivative_BH is not None and type(model.gate) is CodeGate:
-            row_norms_H = model.encoder.weight.pow(2).sum(dim=1)
+        W_enc_HN = model.encoder.affine_weight_HN()
+        if derivative_BH is not None and W_enc_HN is not None and type(model.gate) is CodeGate:
+            row_norms_H = W_enc_HN.pow(2).sum(dim=1)
             return derivative_BH.pow(2) @ row_norms_H
         return autograd_jacobian_norms(model, out.input_seen_BN)
 

@@ -40,6 +40,11 @@ class Locality(Constraint):
         require(self.k >= 1, "locality.k", f"must be >= 1, got {self.k}")
 
     def attach(self, model) -> None:
+        if model.encoder.affine_weight_HN() is None:
+            raise ConfigError(
+                f"locality needs an affine encoder (its weight vectors w_i); "
+                f"encoder {model.config.encoder!r} is not"
+            )
         if self.k > model.config.hidden_size:
             raise ConfigError(
                 f"locality.k: k={self.k} must be <= model.hidden_size={model.config.hidden_size}"

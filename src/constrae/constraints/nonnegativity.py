@@ -23,11 +23,12 @@ class NonNegativity(Constraint):
         require(self.alpha >= 0, "nonnegativity.alpha", f"must be >= 0, got {self.alpha}")
 
     def constrained_weights(self, model) -> list[torch.Tensor]:
-        if model.config.tied or self.apply_to == "encoder":
-            return [model.encoder.weight]
-        if self.apply_to == "decoder":
-            return [model.decoder.weight]
-        return [model.encoder.weight, model.decoder.weight]
+        if self.apply_to == "encoder":
+            return model.encoder.weight_matrices()
+        if self.apply_to == "decoder" and not model.config.tied:
+            return model.decoder.weight_matrices()
+        # Tied: the decoder weight is the encoder's, so "decoder" constrains it too.
+        return model.weight_matrices()
 
     def penalty(self, model, out):
         return 0.5 * self.alpha * sum(W.clamp(max=0).pow(2).sum() for W in self.constrained_weights(model))

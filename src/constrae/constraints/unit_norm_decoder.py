@@ -22,14 +22,13 @@ class UnitNorm(nn.Module):
 @dataclasses.dataclass(eq=False, repr=False)
 class UnitNormDecoder(Constraint):
     """||W_d[:, i]||_2 = 1 for every hidden unit i, as a parametrization of the
-    decoder weight (with tied weights: of the encoder rows). Removes the scale
+    decoder weight (with tied weights: of the encoder rows); any decoder that
+    names its per-unit ``dictionary`` works. Removes the scale
     ambiguity that lets an L1 penalty shrink codes while growing the dictionary
     (sparse coding; Makhzani & Frey normalise likewise)."""
 
     has_penalty = False
 
     def attach(self, model) -> None:
-        if model.config.tied:
-            parametrize.register_parametrization(model.encoder, "weight", UnitNorm(dim=1))
-        else:
-            parametrize.register_parametrization(model.decoder, "weight", UnitNorm(dim=0))
+        module, name, dim = model.decoder.dictionary()
+        parametrize.register_parametrization(module, name, UnitNorm(dim=dim))

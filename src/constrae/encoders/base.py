@@ -1,0 +1,63 @@
+"""The encoder interface and its registry.
+
+An encoder maps flat inputs ``(b, n)`` to pre-activations ``(b, h)``; the code
+activation and gate follow it. It builds its own decoder (``mirror``), which maps
+codes ``(b, h)`` back to ``(b, n)`` before the output non-linearity. Inputs stay
+flat everywhere (a multichannel window is its ``c * t`` samples, channel-major),
+so data loading, metrics and export never depend on the encoder.
+"""
+
+from typing import ClassVar
+
+import torch
+from torch import nn
+
+from constrae.registry import Registry
+
+encoders: Registry["CodeEncoder"] = Registry("encoder")
+
+
+class CodeDecoder(nn.Module):
+    """Codes ``(b, h)`` -> linear reconstruction ``(b, n)``."""
+
+    def weight_matrices(self) -> list[torch.Tensor]:
+        """Weight matrices it owns (no biases), for weight decay and non-negativity."""
+        return []
+
+    def dictionary(self) -> tuple[nn.Module, str, int]:
+        """(module, parameter name, dim) of the weight whose slices along ``dim`` are
+        the per-unit dictionary atoms, for parametrizations such as unit norm."""
+        raise NotImplementedError(f"{type(self).__name__} has no per-unit dictionary")
+
+
+class CodeEncoder(nn.Module):
+    """Flat input ``(b, n)`` -> pre-activations ``(b, h)``.
+
+    Constructor: ``(input_size, hidden_size, **params)``; ``params`` are the config's
+    ``model.encoder_params``, checked against the signature.
+    """
+
+    registered_name: ClassVar[str]
+    supports_tied: ClassVar[bool] = False
+    """Whether ``mirror(tied=True)`` can reuse the encoder weights."""
+
+    def __init__(self, input_size: int, hidden_size: int) -> None:
+        super().__init__()
+        self.input_size = input_size
+        self.hidden_size = hidden_size
+
+    def affine_weight_HN(self) -> torch.Tensor | None:
+        """W with pre-activations = W x + b when the encoder is affine, else None.
+
+        Closed-form Jacobians (contractive), nearest-weight gates (locality) and
+        weight pictures use it; None sends them to their general path or refuses.
+        """
+        return None
+
+    def weight_matrices(self) -> list[torch.Tensor]:
+        """Weight matrices it owns (no biases), for weight decay and non-negativity."""
+        return []
+
+    def mirror(self, tied: bool) -> CodeDecoder:
+        """The decoder that inverts this encoder's shape."""
+        raise NotImplementedError
