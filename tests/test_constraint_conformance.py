@@ -8,13 +8,26 @@ import torch
 from constrae import RunConfig, Trainer, build
 from constrae.config import ModelConfig, TrainConfig
 from constrae.constraints import Constraint, build_constraint, constraints
+from constrae.encoders import encoders
 from constrae.model import Autoencoder
 from constrae.registry import Registry
 
+STOCHASTIC_ENCODER = next(name for name in encoders.names() if encoders.get(name).stochastic)
 
-def small_model(seed: int = 0) -> Autoencoder:
+
+def small_model(seed: int = 0, constraint: Constraint | None = None) -> Autoencoder:
+    """A model the constraint fits: a stochastic encoder for terms on a posterior."""
     torch.manual_seed(seed)
-    return Autoencoder(ModelConfig(input_size=9, hidden_size=12, activation="sigmoid"))
+    if constraint is not None and constraint.needs_posterior:
+        config = ModelConfig(input_size=9, hidden_size=12, encoder=STOCHASTIC_ENCODER, activation="linear")
+    else:
+        config = ModelConfig(input_size=9, hidden_size=12, activation="sigmoid")
+    return Autoencoder(config)
+
+
+def labels_for(constraint: Constraint, n_samples: int) -> dict:
+    """The keyword a discriminative penalty takes: class indices 0 and 1."""
+    return {"targets": torch.arange(n_samples) % 2} if constraint.needs_labels else {}
 
 
 @pytest.fixture(params=constraints.names())
@@ -35,10 +48,10 @@ def test_config_round_trip(constraint):
 @pytest.mark.parametrize("name", PENALTIES)
 def test_penalty_is_a_finite_differentiable_scalar(name):
     constraint = constraints.get(name)()
-    model = small_model()
+    model = small_model(constraint=constraint)
     constraint.attach(model)
     x_BN = torch.rand(16, 9)
-    value = constraint.penalty(model, model(constraint.corrupt(x_BN)))
+    value = constraint.penalty(model, model(constraint.corrupt(x_BN)), **labels_for(constraint, 16))
     assert value.shape == ()
     assert torch.isfinite(value)
     grads = torch.autograd.grad(value, list(model.parameters()), allow_unused=True)

@@ -79,6 +79,17 @@ class ReLU(CodeActivation):
         return (pre_BH > 0).to(pre_BH.dtype)
 
 
+@activations.register("linear")
+class Linear(CodeActivation):
+    """s(a) = a; s'(a) = 1. The codes of a VAE are its gaussian samples, unsquashed."""
+
+    def forward(self, pre_BH: torch.Tensor) -> torch.Tensor:
+        return pre_BH
+
+    def derivative(self, pre_BH, codes_BH):
+        return torch.ones_like(pre_BH)
+
+
 @activations.register("topk")
 class TopK(CodeActivation):
     """k-sparse codes (Makhzani & Frey, 2013): z_i = a_i if a_i is among the k

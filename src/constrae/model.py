@@ -10,7 +10,7 @@ from torch import nn
 
 from constrae.activations import build_activation
 from constrae.config import ENCODER_FIXED_ARGS, ModelConfig
-from constrae.encoders.base import CodeEncoder
+from constrae.encoders.base import CodeEncoder, Posterior
 from constrae.registry import build_registered
 
 
@@ -25,6 +25,9 @@ class AutoencoderOutput(NamedTuple):
     """Codes z after the activation and the code gate."""
     reconstruction_BN: torch.Tensor
     """Decoder output x_hat."""
+    posterior: Posterior | None = None
+    """q(z | x) of a stochastic encoder (VAE), None otherwise. While training,
+    ``pre_activations_BH`` is then a sample mu + sigma * eps; in eval mode it is mu."""
 
 
 class CodeGate(nn.Module):
@@ -77,9 +80,21 @@ class Autoencoder(nn.Module):
         return self.output_activation(self.decoder(codes_BH))
 
     def forward(self, x_BN: torch.Tensor) -> AutoencoderOutput:
+        if self.encoder.stochastic:
+            return self.forward_stochastic(x_BN)
         pre_BH = self.pre_activations(x_BN)
         codes_BH = self.codes_from(pre_BH, x_BN)
         return AutoencoderOutput(x_BN, pre_BH, codes_BH, self.decode(codes_BH))
+
+    def forward_stochastic(self, x_BN: torch.Tensor) -> AutoencoderOutput:
+        """The VAE pass: z ~ q(z | x) by reparameterisation while training, mu in eval."""
+        posterior = self.encoder.posterior(x_BN)
+        pre_BH = posterior.mean_BH
+        if self.training:
+            # Noise from the global generator, which the trainer seeds and checkpoints.
+            pre_BH = pre_BH + torch.exp(0.5 * posterior.log_variance_BH) * torch.randn_like(pre_BH)
+        codes_BH = self.codes_from(pre_BH, x_BN)
+        return AutoencoderOutput(x_BN, pre_BH, codes_BH, self.decode(codes_BH), posterior)
 
 
 class InferenceEncoder(nn.Module):

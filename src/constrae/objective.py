@@ -7,6 +7,7 @@ from torch import nn
 from torch.nn import functional as F
 
 from constrae.constraints import Constraint
+from constrae.errors import ConfigError
 from constrae.model import Autoencoder, AutoencoderOutput
 
 
@@ -43,7 +44,15 @@ class Objective(nn.Module):
         self.constraints = nn.ModuleList(constraints)
         self.term_names = ["reconstruction"] + term_labels(constraints)
 
-    def forward(self, model: Autoencoder, x_BN: torch.Tensor, corrupt: bool = True) -> LossTerms:
+    @property
+    def needs_labels(self) -> bool:
+        """Whether some term is discriminative, so batches must carry class indices."""
+        return any(c.needs_labels for c in self.constraints)
+
+    def forward(
+        self, model: Autoencoder, x_BN: torch.Tensor, corrupt: bool = True, y_B: torch.Tensor | None = None
+    ) -> LossTerms:
+        """The loss on ``x_BN``; ``y_B`` (class indices) reaches the terms that need labels."""
         x_seen_BN = x_BN
         if corrupt:
             for constraint in self.constraints:
@@ -52,12 +61,21 @@ class Objective(nn.Module):
         terms = {"reconstruction": self.reconstruction(output.reconstruction_BN, x_BN)}
         penalized = [c for c in self.constraints if c.has_penalty]
         for name, constraint in zip(self.term_names[1:], penalized):
-            terms[name] = constraint.penalty(model, output)
+            if constraint.needs_labels:
+                terms[name] = constraint.penalty(model, output, targets=require_labels(y_B, name))
+            else:
+                terms[name] = constraint.penalty(model, output)
         return LossTerms(sum(terms.values()), terms, output)
 
     def after_step(self, model: Autoencoder) -> None:
         for constraint in self.constraints:
             constraint.after_step(model)
+
+
+def require_labels(y_B: torch.Tensor | None, term: str) -> torch.Tensor:
+    if y_B is None:
+        raise ConfigError(f"constraint {term!r} is discriminative and needs labels: train with Trainer.fit(X, y_B=labels)")
+    return y_B
 
 
 def term_labels(constraints: list[Constraint]) -> list[str]:

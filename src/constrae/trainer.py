@@ -13,7 +13,7 @@ from tqdm.auto import tqdm
 
 from constrae import checkpoint
 from constrae.config import RunConfig, TrainConfig
-from constrae.errors import ConstraeError
+from constrae.errors import ConfigError, ConstraeError, DataError
 from constrae.metrics import code_metrics
 from constrae.model import Autoencoder
 from constrae.objective import Objective
@@ -33,6 +33,22 @@ def split_indices(n_samples: int, val_fraction: float, seed: int) -> tuple[torch
 def monitored_loss(record: dict[str, float]) -> float:
     """The loss early stopping watches: validation when there is a validation split."""
     return record.get("val/loss", record["train/loss"])
+
+
+def check_labels(y_B, n_samples: int, needed: bool) -> torch.Tensor | None:
+    """``y_B`` as int64 class indices, one per sample, or a DataError/ConfigError naming the problem."""
+    if y_B is None:
+        if needed:
+            raise ConfigError("a discriminative constraint needs labels: call Trainer.fit(X, y_B=labels)")
+        return None
+    y_B = torch.as_tensor(y_B)
+    if y_B.ndim != 1 or len(y_B) != n_samples:
+        raise DataError(f"labels: expected one per sample ({n_samples}), got shape {tuple(y_B.shape)}")
+    if y_B.is_floating_point() or y_B.dtype == torch.bool:
+        raise DataError(f"labels: expected integer class indices, got dtype {y_B.dtype}")
+    if len(y_B) and int(y_B.min()) < 0:
+        raise DataError(f"labels: class indices must be >= 0, got {int(y_B.min())}")
+    return y_B.long()
 
 
 def make_optimizer(params, config: TrainConfig) -> torch.optim.Optimizer:
@@ -64,10 +80,18 @@ class Trainer:
         self.shuffle_rng = torch.Generator().manual_seed(self.config.seed)
         self.state: dict[str, Any] = {"epoch": 0, "best": None, "bad_epochs": 0, "stopped": False, "history": []}
 
-    def fit(self, X_BN: torch.Tensor, resume: bool = False) -> list[dict[str, float]]:
-        """Train on ``X_BN`` (b samples, n features); returns the per-epoch log."""
+    def fit(
+        self, X_BN: torch.Tensor, resume: bool = False, y_B: torch.Tensor | None = None
+    ) -> list[dict[str, float]]:
+        """Train on ``X_BN`` (b samples, n features); returns the per-epoch log.
+
+        ``y_B`` holds class indices (int64, one per row) for discriminative constraints;
+        it is split and shuffled with the rows and changes nothing else.
+        """
+        y_B = check_labels(y_B, len(X_BN), self.objective.needs_labels)
         train_idx, val_idx = split_indices(len(X_BN), self.config.val_fraction, self.config.seed)
         X_train, X_val = X_BN[train_idx], X_BN[val_idx]
+        y_train, y_val = (None, None) if y_B is None else (y_B[train_idx], y_B[val_idx])
         if resume:
             self.restore()
         else:
@@ -79,9 +103,9 @@ class Trainer:
             if self.state["stopped"]:
                 break
             started = time.perf_counter()
-            record = {"epoch": epoch, **self.train_epoch(X_train)}
+            record = {"epoch": epoch, **self.train_epoch(X_train, y_train)}
             if len(X_val):
-                record.update(self.evaluate(X_val, prefix="val/"))
+                record.update(self.evaluate(X_val, prefix="val/", y_B=y_val))
             record["seconds"] = time.perf_counter() - started
             self.update_state(record)
             bar.set_postfix(loss=f"{monitored_loss(record):.4g}")
@@ -91,13 +115,13 @@ class Trainer:
         self.model.eval()
         return self.state["history"]
 
-    def train_epoch(self, X_train: torch.Tensor) -> dict[str, float]:
+    def train_epoch(self, X_train: torch.Tensor, y_train: torch.Tensor | None = None) -> dict[str, float]:
         self.model.train()
         self.objective.train()
         if self.config.optimizer == "lbfgs":
-            totals, seen = self.lbfgs_step(X_train), len(X_train)
+            totals, seen = self.lbfgs_step(X_train, y_train), len(X_train)
         else:
-            totals, seen = self.minibatch_pass(X_train)
+            totals, seen = self.minibatch_pass(X_train, y_train)
         names = ["loss", *self.objective.term_names]
         values = (totals / seen).tolist()
         if not torch.isfinite(totals).all():
@@ -108,25 +132,26 @@ class Trainer:
             )
         return {f"train/{name}": value for name, value in zip(names, values)}
 
-    def minibatch_pass(self, X_train: torch.Tensor) -> tuple[torch.Tensor, int]:
+    def minibatch_pass(self, X_train: torch.Tensor, y_train: torch.Tensor | None) -> tuple[torch.Tensor, int]:
         order = torch.randperm(len(X_train), generator=self.shuffle_rng)
         totals = torch.zeros(1 + len(self.objective.term_names))
         for batch_idx in order.split(self.config.batch_size):
             x_BN = X_train[batch_idx]
+            y_B = None if y_train is None else y_train[batch_idx]
             self.optimizer.zero_grad(set_to_none=True)
-            loss = self.objective(self.model, x_BN)
+            loss = self.objective(self.model, x_BN, y_B=y_B)
             loss.total.backward()
             self.optimizer.step()
             self.objective.after_step(self.model)
             totals += torch.stack([loss.total, *loss.terms.values()]).detach() * len(x_BN)
         return totals, len(X_train)
 
-    def lbfgs_step(self, X_train: torch.Tensor) -> torch.Tensor:
+    def lbfgs_step(self, X_train: torch.Tensor, y_train: torch.Tensor | None) -> torch.Tensor:
         last = {}
 
         def closure() -> torch.Tensor:
             self.optimizer.zero_grad(set_to_none=True)
-            loss = self.objective(self.model, X_train)
+            loss = self.objective(self.model, X_train, y_B=y_train)
             loss.total.backward()
             last["totals"] = torch.stack([loss.total, *loss.terms.values()]).detach()
             return loss.total
@@ -136,12 +161,12 @@ class Trainer:
         return last["totals"] * len(X_train)
 
     @torch.no_grad()
-    def evaluate(self, X_BN: torch.Tensor, prefix: str) -> dict[str, float]:
+    def evaluate(self, X_BN: torch.Tensor, prefix: str, y_B: torch.Tensor | None = None) -> dict[str, float]:
         """Loss terms on clean input and code metrics, without touching training state."""
         was_training = self.model.training
         self.model.eval()
         self.objective.eval()
-        loss = self.objective(self.model, X_BN, corrupt=False)
+        loss = self.objective(self.model, X_BN, corrupt=False, y_B=y_B)
         metrics = code_metrics(
             X_BN, loss.output.reconstruction_BN, loss.output.codes_BH, self.model.activation.active_threshold
         )

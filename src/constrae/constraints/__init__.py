@@ -3,9 +3,12 @@
 from constrae.constraints import (  # noqa: F401  (registration side effects)
     contractive,
     denoising,
+    discriminative,
+    gaussian_kl,
     group_sparsity,
     kl_sparsity,
     l1_codes,
+    lateral_inhibition,
     locality,
     nonnegativity,
     unit_norm_decoder,

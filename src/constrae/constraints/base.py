@@ -8,7 +8,8 @@ constraint it holds. Every hook has a do-nothing default:
   parametrizations (runs once, before weights are loaded);
 - ``corrupt(x)``: transform the input seen during training;
 - ``penalty(model, out)``: a scalar added to the loss (``has_penalty = False``
-  when the constraint adds none);
+  when the constraint adds none); with ``needs_labels = True`` it is called as
+  ``penalty(model, out, targets=y_B)``, the batch's class indices;
 - ``after_step(model)``: a projection after each optimiser step.
 """
 
@@ -30,6 +31,10 @@ class Constraint(nn.Module):
     registered_name: ClassVar[str]
     has_penalty: ClassVar[bool] = True
     """False for constraints that act only through hooks (corruption, projection)."""
+    needs_labels: ClassVar[bool] = False
+    """True for discriminative terms: ``penalty`` takes ``targets``, so training needs labels."""
+    needs_posterior: ClassVar[bool] = False
+    """True for terms on a gaussian posterior: the model's encoder must be ``stochastic``."""
 
     def __post_init__(self) -> None:
         super().__init__()

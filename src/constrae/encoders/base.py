@@ -7,7 +7,7 @@ flat everywhere (a multichannel window is its ``c * t`` samples, channel-major),
 so data loading, metrics and export never depend on the encoder.
 """
 
-from typing import ClassVar
+from typing import ClassVar, NamedTuple
 
 import torch
 from torch import nn
@@ -15,6 +15,15 @@ from torch import nn
 from constrae.registry import Registry
 
 encoders: Registry["CodeEncoder"] = Registry("encoder")
+
+
+class Posterior(NamedTuple):
+    """A diagonal gaussian q(z | x) = N(mean, diag(exp(log_variance)))."""
+
+    mean_BH: torch.Tensor
+    """Posterior mean mu(x): the code at inference."""
+    log_variance_BH: torch.Tensor
+    """log sigma^2(x), elementwise."""
 
 
 class CodeDecoder(nn.Module):
@@ -40,6 +49,8 @@ class CodeEncoder(nn.Module):
     registered_name: ClassVar[str]
     supports_tied: ClassVar[bool] = False
     """Whether ``mirror(tied=True)`` can reuse the encoder weights."""
+    stochastic: ClassVar[bool] = False
+    """Whether it defines a gaussian ``posterior`` q(z | x) (VAE); ``forward`` is then its mean."""
 
     def __init__(self, input_size: int, hidden_size: int) -> None:
         super().__init__()
@@ -57,6 +68,10 @@ class CodeEncoder(nn.Module):
     def weight_matrices(self) -> list[torch.Tensor]:
         """Weight matrices it owns (no biases), for weight decay and non-negativity."""
         return []
+
+    def posterior(self, x_BN: torch.Tensor) -> Posterior:
+        """q(z | x) as mean and log-variance, for encoders with ``stochastic = True``."""
+        raise NotImplementedError(f"{type(self).__name__} is deterministic; it has no posterior")
 
     def mirror(self, tied: bool) -> CodeDecoder:
         """The decoder that inverts this encoder's shape."""
