@@ -14,7 +14,7 @@ from constrae.trainer import Trainer
 
 N_FEATURES, N_HIDDEN = 20, 12
 
-# Together these cover every activation, the locality gate, unit_norm_decoder on
+# Together these cover every activation, every encoder, the locality gate, unit_norm_decoder on
 # the decoder and (tied) on the encoder, and tied weights.
 VARIANTS = {
     "sigmoid-kl": (dict(activation="sigmoid"), [{"name": "kl_sparsity", "rho": 0.05, "beta": 3}]),
@@ -24,6 +24,12 @@ VARIANTS = {
     "sigmoid-locality-unit_norm": (
         dict(activation="sigmoid"),
         [{"name": "locality", "k": 5}, {"name": "unit_norm_decoder"}],
+    ),
+    # Recurrent (DrSAE) and stochastic (VAE) encoders: the export is the deterministic mean path.
+    "lista-relu": (dict(encoder="lista", encoder_params={"steps": 3}, activation="relu"), []),
+    "gaussian-linear": (
+        dict(encoder="gaussian", encoder_params={"trunk_size": 8}, activation="linear"),
+        [{"name": "gaussian_kl", "beta": 1.0}],
     ),
 }
 

@@ -138,6 +138,23 @@ def export(
     typer.echo(f"wrote {output}: {config.model.input_size} -> {config.model.hidden_size}, max |onnx - torch| {error:.2e}")
 
 
+@app.command(name="train-stack")
+@fail_cleanly
+def train_stack(
+    config: Path = typer.Argument(..., help="YAML stack configuration (layers, softmax, finetune, data, test)."),
+    out: Path = typer.Option(..., "--out", help="New folder for the trained stack."),
+    progress: bool = typer.Option(False, help="Show progress bars."),
+) -> None:
+    """Pre-train a stack of autoencoders layer by layer, train a softmax on the top codes,
+    fine-tune it all; print accuracy before and after fine-tuning."""
+    from constrae.stacked.config import load_stack_config
+    from constrae.stacked.run import train_stack_run
+
+    summary = train_stack_run(load_stack_config(config), out, progress=progress)
+    typer.echo(summary["table"])
+    typer.echo(f"wrote {out}")
+
+
 def main() -> None:
     app(prog_name="constrae")
 

@@ -147,16 +147,25 @@ class RunConfig:
         return to_dict(self)
 
 
-def load_config(path: str | Path) -> RunConfig:
-    """Read a RunConfig from YAML; relative data paths resolve against its folder."""
-    path = Path(path)
+def read_yaml_mapping(path: Path) -> Any:
+    """The YAML document in ``path`` ({} when empty); ConfigError names a missing or bad file."""
     if not path.is_file():
         raise ConfigError(f"config file {path} does not exist")
     try:
-        mapping = yaml.safe_load(path.read_text()) or {}
+        return yaml.safe_load(path.read_text()) or {}
     except yaml.YAMLError as error:
         raise ConfigError(f"{path}: not valid YAML: {error}") from error
-    config = RunConfig.from_mapping(mapping, where=str(path))
-    if config.data.path is not None and not Path(config.data.path).is_absolute():
-        config.data.path = str((path.parent / config.data.path).resolve())
+
+
+def relative_to_config(config_path: Path, data_path: str) -> str:
+    """``data_path`` resolved against the config file's folder unless it is absolute."""
+    return data_path if Path(data_path).is_absolute() else str((config_path.parent / data_path).resolve())
+
+
+def load_config(path: str | Path) -> RunConfig:
+    """Read a RunConfig from YAML; relative data paths resolve against its folder."""
+    path = Path(path)
+    config = RunConfig.from_mapping(read_yaml_mapping(path), where=str(path))
+    if config.data.path is not None:
+        config.data.path = relative_to_config(path, config.data.path)
     return config
