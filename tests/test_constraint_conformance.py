@@ -59,6 +59,26 @@ def test_penalty_is_a_finite_differentiable_scalar(name):
     assert all(torch.isfinite(g).all() for g in grads if g is not None)
 
 
+@pytest.mark.parametrize("name", [n for n in constraints.names() if constraints.get(n).needs_labels])
+def test_labelled_constraint_without_labels_names_itself(name):
+    from constrae.errors import ConfigError
+    from constrae.objective import Objective
+
+    constraint = constraints.get(name)()
+    model = small_model(constraint=constraint)
+    constraint.attach(model)
+    with pytest.raises(ConfigError, match=f"{name}.*needs labels"):
+        Objective("mse", [constraint])(model, torch.rand(4, 9))
+
+
+@pytest.mark.parametrize("name", [n for n in constraints.names() if constraints.get(n).needs_posterior])
+def test_posterior_constraint_refuses_a_deterministic_encoder(name):
+    from constrae.errors import ConfigError
+
+    with pytest.raises(ConfigError, match="stochastic encoder"):
+        constraints.get(name)().attach(small_model())
+
+
 @pytest.mark.parametrize("name", HOOK_ONLY)
 def test_hook_only_constraint_changes_something(name):
     """A constraint that declares has_penalty = False must act through a hook."""
