@@ -20,16 +20,20 @@ def test_python_examples_run():
         exec(compile(code, "README.md", "exec"), {})
 
 
-def test_yaml_example_is_the_default_job_config():
-    (shown,) = blocks("yaml")
-    assert RunConfig.from_mapping(yaml.safe_load(shown)) == load_config(ROOT / "examples" / "shapes_sparse.yaml")
+def test_yaml_examples_are_the_example_configs():
+    from constrae.stacked.config import StackRunConfig, load_stack_config
+
+    default_job, stack = blocks("yaml")
+    assert RunConfig.from_mapping(yaml.safe_load(default_job)) == load_config(ROOT / "examples" / "shapes_sparse.yaml")
+    assert StackRunConfig.from_mapping(yaml.safe_load(stack)) == load_stack_config(ROOT / "examples" / "stacked_shapes.yaml")
 
 
 def test_every_cli_command_is_documented():
     from constrae.cli import app
 
     for command in app.registered_commands:
-        assert f"`constrae {command.callback.__name__} " in README, command.callback.__name__
+        name = command.name or command.callback.__name__
+        assert f"`constrae {name} " in README, name
 
 
 def test_readme_commands_are_make_targets_and_ci_runs_the_test_one():
