@@ -11,6 +11,7 @@ writes the pre-trained weight grids of both rho values to runs/stacked_shapes/.
 """
 
 import argparse
+import io
 import time
 from dataclasses import replace
 from pathlib import Path
@@ -68,6 +69,23 @@ def run(quick: bool = False, out: Path | None = None, rhos: tuple[float, ...] = 
     return rows
 
 
+def side_by_side(pngs: list[Path], path: Path) -> None:
+    """The README's figure: the first-layer weight grids of both rho values in one PNG."""
+    from PIL import Image
+
+    from constrae.fileio import atomic_write_bytes
+
+    images = [Image.open(png).convert("RGB") for png in pngs]
+    canvas = Image.new("RGB", (sum(i.width for i in images), max(i.height for i in images)), "white")
+    left = 0
+    for image in images:
+        canvas.paste(image, (left, 0))
+        left += image.width
+    buffer = io.BytesIO()
+    canvas.save(buffer, format="PNG")
+    atomic_write_bytes(path, buffer.getvalue())
+
+
 HEADER = ["AE1 rho", "AE1 mean activation", "AE1 L0 (>0.5)", "test acc. frozen stack", "test acc. fine-tuned", "train s"]
 
 
@@ -78,6 +96,8 @@ def main() -> None:
     args = parser.parse_args()
     started = time.perf_counter()
     rows = run(args.quick, args.out)
+    if not args.quick:
+        side_by_side([args.out / f"rho_{rho:g}" / "weights_layer_1.png" for rho in RHOS], ROOT / "docs" / "stacked_shapes_weights.png")
     print("shapes 30x30: 1,000 training images (seed 0), 1,000 test images (seed 1)" if not args.quick else "quick: 300 / 300")
     print(markdown_table(HEADER, rows))
     print(f"figures in {args.out}; total {time.perf_counter() - started:.0f} s")

@@ -1,8 +1,5 @@
 """Stacked autoencoders: the three stages, the estimator, save/load, config and input errors."""
 
-import importlib.util
-from pathlib import Path
-
 import numpy as np
 import pytest
 import torch
@@ -13,8 +10,6 @@ from typer.testing import CliRunner
 from constrae.cli import app
 from constrae.errors import ConfigError, DataError
 from constrae.stacked import StackConfig, StackedAutoencoderClassifier
-
-ROOT = Path(__file__).resolve().parents[1]
 
 
 def layer(hidden, epochs=3, **model):
@@ -152,26 +147,3 @@ def test_cli_names_bad_stack_configs(tmp_path):
     assert result.exit_code == 2
     assert "layers[0].model: unknown key 'hidden'" in result.output
     assert not (tmp_path / "run").exists()
-
-
-def load_script(name: str):
-    spec = importlib.util.spec_from_file_location(name, ROOT / "benchmarks" / f"{name}.py")
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
-
-
-@pytest.mark.slow
-def test_seed_001_experiment_small_version_learns_and_fine_tuning_helps(tmp_path):
-    ((rho, mean_activation, _, frozen, tuned, _),) = load_script("stacked_shapes").run(quick=True, out=tmp_path, rhos=(0.05,))
-    assert abs(float(mean_activation) - 0.05) < 0.02
-    frozen, tuned = float(frozen.rstrip("%")), float(tuned.rstrip("%"))
-    assert tuned > 40 and tuned > frozen  # chance is 25 %
-    assert (tmp_path / "rho_0.05" / "weights_layer_1.png").is_file()
-
-
-@pytest.mark.slow
-def test_mnist_stack_small_version_learns_and_fine_tuning_helps(shared_data):
-    (frozen, tuned, _) = load_script("stacked_mnist").run(quick=True)
-    frozen, tuned = float(frozen[1].rstrip("%")), float(tuned[1].rstrip("%"))
-    assert tuned > 70 and tuned > frozen  # chance is 10 %
