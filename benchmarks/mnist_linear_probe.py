@@ -51,7 +51,7 @@ def variants(k_values=(10, 25, 40)) -> dict[str, tuple[dict, str, list[dict]]]:
         {"hidden_size": 400, "encoder": "lista", "encoder_params": {"steps": 5}, "activation": "relu"},
         "mse",
         [
-            {"name": "l1_codes", "lam": 0.05},
+            {"name": "l1_codes", "lam": 0.2},
             {"name": "discriminative", "lam": 1.0, "n_classes": 10},
             {"name": "unit_norm_decoder"},
         ],

@@ -141,6 +141,21 @@ def test_cli_trains_a_stack_prints_the_table_and_writes_figures(tmp_path):
     assert again.exit_code == 2 and "already holds a run" in again.output
 
 
+def test_cli_refuses_test_labels_absent_from_training_before_training(tmp_path):
+    X, _ = blobs(n=20)
+    np.save(tmp_path / "X.npy", X)
+    np.save(tmp_path / "y.npy", np.arange(20) % 2 + 2 * (np.arange(20) >= 15))
+    config = {
+        "layers": [layer(4, epochs=1)],
+        "data": {"source": "npy", "path": "X.npy", "labels_path": "y.npy", "rows": [0, 15]},
+        "test": {"source": "npy", "path": "X.npy", "labels_path": "y.npy", "rows": [15, 20]},
+    }
+    (tmp_path / "stack.yaml").write_text(yaml.safe_dump(config))
+    result = CliRunner().invoke(app, ["train-stack", str(tmp_path / "stack.yaml"), "--out", str(tmp_path / "run")])
+    assert result.exit_code == 2 and "test labels [2, 3] do not occur in the training data" in result.output
+    assert not (tmp_path / "run").exists()
+
+
 def test_cli_names_bad_stack_configs(tmp_path):
     (tmp_path / "bad.yaml").write_text(yaml.safe_dump({"layers": [{"model": {"hidden": 3}}]}))
     result = CliRunner().invoke(app, ["train-stack", str(tmp_path / "bad.yaml"), "--out", str(tmp_path / "run")])

@@ -57,6 +57,10 @@ def train_stack_run(config: StackRunConfig, run_dir: str | Path, progress: bool 
     splits = {"train": load_labelled(config.data, "data")}
     if config.test is not None:
         splits["test"] = load_labelled(config.test, "test")
+        # Checked before training, which would otherwise be wasted on an unscorable test set.
+        unseen = np.setdiff1d(splits["test"][1], splits["train"][1])
+        if len(unseen):
+            raise DataError(f"test labels {unseen.tolist()[:5]} do not occur in the training data")
     stack = config.stack().to_mapping()
     classifier = StackedAutoencoderClassifier(stack["layers"], stack["softmax"], stack["finetune"], verbose=progress)
     classifier.fit(*splits["train"])
