@@ -65,7 +65,7 @@ def run(quick: bool = False, out: Path | None = None, rhos: tuple[float, ...] = 
             ]
         )
         if out is not None:
-            write_stack_figures(classifier, X_test, y_test, out / f"rho_{rho:g}", SHAPE_NAMES)
+            write_stack_figures(classifier, X_test, y_test, out / f"rho_{rho:g}", SHAPE_NAMES, f"rho {rho:g}, pre-trained")
     return rows
 
 

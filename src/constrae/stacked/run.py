@@ -75,16 +75,21 @@ def train_stack_run(config: StackRunConfig, run_dir: str | Path, progress: bool 
 
 @torch.no_grad()
 def write_stack_figures(
-    classifier: StackedAutoencoderClassifier, X: np.ndarray, y: np.ndarray, folder: Path, class_names=None
+    classifier: StackedAutoencoderClassifier,
+    X: np.ndarray,
+    y: np.ndarray,
+    folder: Path,
+    class_names=None,
+    label: str = "pre-trained",
 ) -> list[Path]:
-    """Weight grid per layer, confusion matrix on (X, y), reconstructions by the
-    pre-trained first layer (fine-tuning changes encoders, not decoders)."""
+    """Weight grid per layer (titled with ``label``), confusion matrix on (X, y), reconstructions
+    by the pre-trained first layer (fine-tuning changes encoders, not decoders)."""
     from constrae import classifier_plots
     from constrae.plots import save_figure
 
     written = [
         save_figure(figure, folder / f"weights_layer_{index}.png")
-        for index, figure in enumerate(classifier_plots.layer_weight_grids(classifier.frozen_network_, "pre-trained"), start=1)
+        for index, figure in enumerate(classifier_plots.layer_weight_grids(classifier.frozen_network_, label), start=1)
     ]
     names = list(class_names) if class_names is not None else [str(c) for c in classifier.classes_]
     predicted = np.searchsorted(classifier.classes_, classifier.predict(X))
