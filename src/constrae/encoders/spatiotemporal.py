@@ -89,7 +89,8 @@ class SpatioTemporalEncoder(CodeEncoder):
         self.code_layer = nn.Linear(virtual_channels * filters * self.filter_outputs, hidden_size)
 
     def forward(self, x_BN: torch.Tensor) -> torch.Tensor:
-        x_BCT = x_BN.reshape(len(x_BN), self.channels, self.samples)
+        # -1, not len(x_BN): torch.export would freeze a Python int into the graph's batch size.
+        x_BCT = x_BN.reshape(-1, self.channels, self.samples)
         virtual_BVT = self.spatial(x_BCT.transpose(1, 2)).transpose(1, 2)
         return self.code_layer(self.temporal(virtual_BVT).flatten(1))
 
