@@ -94,15 +94,18 @@ class SpatioTemporalEncoder(CodeEncoder):
         virtual_BVT = self.spatial(x_BCT.transpose(1, 2)).transpose(1, 2)
         return self.code_layer(self.temporal(virtual_BVT).flatten(1))
 
-    def affine_weight_HN(self) -> torch.Tensor:
-        """The composed map W (h, c t): the code layer's rows pulled back through the
-        temporal filters (a transposed convolution) and the spatial projection."""
+    def code_weight_HVT(self) -> torch.Tensor:
+        """The code layer's rows pulled back through the temporal filters (a transposed
+        convolution): pre-activations = W_HVT . (S x) + b, per virtual-channel sample."""
         rows_HFS = self.code_layer.weight.reshape(self.hidden_size, -1, self.filter_outputs)
         padding = self.samples - ((self.filter_outputs - 1) * self.stride + self.kernel)
-        rows_HVT = F.conv_transpose1d(
+        return F.conv_transpose1d(
             rows_HFS, self.temporal.weight, stride=self.stride, groups=self.virtual_channels, output_padding=padding
         )
-        return torch.einsum("hvt,vc->hct", rows_HVT, self.spatial.weight).reshape(self.hidden_size, -1)
+
+    def affine_weight_HN(self) -> torch.Tensor:
+        """The composed map W (h, c t): ``code_weight_HVT`` pulled back through the spatial projection."""
+        return torch.einsum("hvt,vc->hct", self.code_weight_HVT(), self.spatial.weight).reshape(self.hidden_size, -1)
 
     def weight_matrices(self):
         return [self.spatial.weight, self.temporal.weight, self.code_layer.weight]
