@@ -13,6 +13,8 @@ class LocalityGate(CodeGate):
     to x (Euclidean), else 0. Ranks by 2 x.w_i - ||w_i||^2, which orders the
     distances ||x - w_i||^2 without forming them."""
 
+    needs_encoder_weight = True
+
     def __init__(self, k: int) -> None:
         super().__init__()
         self.k = k
