@@ -125,17 +125,53 @@ def plot(run_dir: Path = typer.Argument(..., help="Run folder.")) -> None:
 def export(
     run_dir: Path = typer.Argument(..., help="Run folder of a trained model."),
     output: Path = typer.Option(..., "-o", "--output", help="Where to write the ONNX encoder."),
+    int8: bool = typer.Option(False, "--int8", help="Also write an int8-quantised copy, OUTPUT with suffix .int8.onnx."),
 ) -> None:
     """Export the encoder (x -> codes) to ONNX, checked against PyTorch with ONNX Runtime."""
     from constrae.export import OnnxEncoder, export_onnx
 
     model, config = checkpoint.load_model(run_dir)
     export_onnx(model, output)
-    probe_BN = torch.rand(8, config.model.input_size)
+    written = [output]
+    if int8:
+        from constrae.quantize import quantize_int8
+
+        written.append(quantize_int8(output, output.with_suffix(".int8.onnx")))
+    probe_BN = torch.randn(8, config.model.input_size)
     with torch.no_grad():
         expected = model.encode(probe_BN).numpy()
-    error = float(np.abs(OnnxEncoder(output)(probe_BN.numpy()) - expected).max())
-    typer.echo(f"wrote {output}: {config.model.input_size} -> {config.model.hidden_size}, max |onnx - torch| {error:.2e}")
+    for path in written:
+        error = float(np.abs(OnnxEncoder(path)(probe_BN.numpy()) - expected).max())
+        typer.echo(f"wrote {path}: {config.model.input_size} -> {config.model.hidden_size}, max |onnx - torch| {error:.2e}")
+
+
+bench_app = typer.Typer(no_args_is_help=True, help="Benchmarks: latency of the inference paths.")
+app.add_typer(bench_app, name="bench")
+
+
+@bench_app.command("latency")
+@fail_cleanly
+def bench_latency(
+    dense: Path = typer.Option(None, help="Run folder of a trained dense encoder (default: seeded init, 10240 -> 256)."),
+    spatiotemporal: Path = typer.Option(None, help="Run folder of a trained spatiotemporal encoder (default: seeded init)."),
+    calls: int = typer.Option(2000, min=1, help="Back-to-back calls per path."),
+    cadence_calls: int = typer.Option(200, min=1, help="Calls per path in each cadence mode."),
+    baseline_calls: int = typer.Option(200, min=1, help="Calls per baseline in every mode."),
+    rate_hz: float = typer.Option(16.0, min=0.1, help="Cadence: windows per second."),
+    budget_s: float = typer.Option(20.0, min=0.1, help="Stop a (path, mode) after this many seconds."),
+    data_dir: Path = typer.Option(None, help="Folder with S001R06/10/14.edf (default: ../shared/data/eegmmidb/S001)."),
+    json_path: Path = typer.Option(None, "--json", help="Write the results here as JSON."),
+) -> None:
+    """Time one 1 s x 64 ch window through every inference path and baseline, on one thread."""
+    from constrae.bench.eeg_windows import DEFAULT_DATA_DIR
+    from constrae.bench.latency import run_latency
+    from constrae.bench.latency_report import format_table, write_json
+
+    run = run_latency(dense, spatiotemporal, calls, cadence_calls, baseline_calls, 1 / rate_hz, budget_s,
+                      data_dir or DEFAULT_DATA_DIR, log=typer.echo)
+    typer.echo(format_table(run))
+    if json_path is not None:
+        typer.echo(f"wrote {write_json(run, json_path)}")
 
 
 def main() -> None:

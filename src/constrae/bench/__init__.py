@@ -1,0 +1,1 @@
+"""Benchmarks behind ``constrae bench``: each module times or scores one thing and returns typed results."""
