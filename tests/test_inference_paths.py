@@ -101,7 +101,7 @@ def test_onnx_and_int8_match_torch(variant, windows_BN, tmp_path):
     assert error <= INT8_TOLERANCE
 
 
-def test_int8_file_is_written_atomically_and_smaller(windows_BN, tmp_path):
+def test_int8_file_is_a_quarter_of_the_size_and_leaves_no_temp_file(windows_BN, tmp_path):
     model = trained("dense", "sigmoid", [], windows_BN)
     fp32 = export_onnx(model, tmp_path / "encoder.onnx")
     int8 = quantize_int8(fp32, tmp_path / "encoder.int8.onnx")
@@ -145,3 +145,19 @@ def test_numpy_path_names_a_wrong_input_shape_and_a_bad_fold():
         NumpyEncoder.from_model(model, fold="both")
     with pytest.raises(DataError, match="channel_std must be finite and > 0"):
         NumpyEncoder.from_model(model, channel_std=np.zeros(CHANNELS))
+
+
+def test_export_command_writes_the_int8_copy_beside_the_fp32_encoder(windows_BN, tmp_path):
+    from typer.testing import CliRunner
+
+    from constrae.checkpoint import save_model
+    from constrae.cli import app
+
+    model = trained("dense", "sigmoid", [], windows_BN)
+    save_model(tmp_path / "run", RunConfig(model=model.config), model)
+    result = CliRunner().invoke(app, ["export", str(tmp_path / "run"), "-o", str(tmp_path / "encoder.onnx"), "--int8"])
+    assert result.exit_code == 0, result.output
+    errors = [float(line.split("max |onnx - torch| ")[1]) for line in result.output.splitlines()]
+    assert errors[0] < 1e-5 and errors[1] < INT8_TOLERANCE
+    codes_BH = OnnxEncoder(tmp_path / "encoder.int8.onnx")(windows_BN[:3])
+    assert codes_BH.shape == (3, HIDDEN)

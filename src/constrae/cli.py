@@ -137,7 +137,7 @@ def export(
         from constrae.quantize import quantize_int8
 
         written.append(quantize_int8(output, output.with_suffix(".int8.onnx")))
-    probe_BN = torch.randn(8, config.model.input_size)
+    probe_BN = torch.rand(8, config.model.input_size)
     with torch.no_grad():
         expected = model.encode(probe_BN).numpy()
     for path in written:

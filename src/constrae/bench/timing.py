@@ -56,7 +56,7 @@ def time_calls(
     """
     if mode not in MODES:
         raise ValueError(f"mode {mode!r} is not one of {', '.join(MODES)}")
-    for i in range(WARMUP_CALLS):
+    for i in range(min(WARMUP_CALLS, calls)):
         call(inputs[i % len(inputs)])
     cadence, poll = mode != "back_to_back", mode == "cadence_poll"
     elapsed_ns = np.empty(calls, np.int64)
