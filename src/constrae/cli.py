@@ -158,7 +158,7 @@ def bench_latency(
     cadence_calls: int = typer.Option(200, min=1, help="Calls per path in each cadence mode."),
     baseline_calls: int = typer.Option(200, min=1, help="Calls per baseline in every mode."),
     rate_hz: float = typer.Option(16.0, min=0.1, help="Cadence: windows per second."),
-    budget_s: float = typer.Option(20.0, min=0.1, help="Stop a (path, mode) after this many seconds."),
+    budget_s: float = typer.Option(15.0, min=0.1, help="Stop a (path, mode) after this many seconds."),
     data_dir: Path = typer.Option(None, help="Folder with S001R06/10/14.edf (default: ../shared/data/eegmmidb/S001)."),
     json_path: Path = typer.Option(None, "--json", help="Write the results here as JSON."),
 ) -> None:

@@ -118,7 +118,7 @@ def run_latency(
     cadence_calls: int = 200,
     baseline_calls: int = 200,
     period_s: float = 0.0625,
-    budget_s: float = 20.0,
+    budget_s: float = 15.0,
     data_dir: str | Path = DEFAULT_DATA_DIR,
     log: Callable[[str], None] = lambda line: None,
 ) -> LatencyRun:
