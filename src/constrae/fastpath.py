@@ -12,17 +12,18 @@ size NumPy's per-call allocation and dispatch cost as much as the arithmetic.
 """
 
 from collections.abc import Callable
-from typing import Literal
+from typing import Literal, get_args
 
 import numpy as np
 import torch
+from scipy.special import expit
 
 from constrae.errors import DataError, UnsupportedError
 from constrae.fastpath_stages import AffineStage, FoldedSpatioTemporalStage, SpatioTemporalStage
 from constrae.model import Autoencoder, CodeGate
 
 Fold = Literal["none", "temporal", "full"]
-FOLDS: tuple[str, ...] = ("none", "temporal", "full")
+FOLDS: tuple[str, ...] = get_args(Fold)
 """Spatiotemporal encoder only. none: spatial matmul, strided temporal convolution,
 code layer. temporal: the temporal filters folded into the code layer (one (h, v t)
 matrix after the spatial matmul). full: the composed (h, c t) matrix, as dense."""
@@ -30,12 +31,6 @@ matrix after the spatial matmul). full: the composed (h, c t) matrix, as dense."
 
 def _array(tensor: torch.Tensor) -> np.ndarray:
     return np.ascontiguousarray(tensor.detach().cpu().numpy(), dtype=np.float32)
-
-
-def _sigmoid(pre_BH: np.ndarray) -> np.ndarray:
-    from scipy.special import expit
-
-    return expit(pre_BH)
 
 
 def _keep_top(values_BH: np.ndarray, ranking_BH: np.ndarray, k: int) -> np.ndarray:
@@ -48,7 +43,7 @@ def _keep_top(values_BH: np.ndarray, ranking_BH: np.ndarray, k: int) -> np.ndarr
 
 def _activation(model: Autoencoder) -> Callable[[np.ndarray], np.ndarray]:
     name = getattr(type(model.activation), "registered_name", type(model.activation).__name__)
-    elementwise = {"sigmoid": _sigmoid, "tanh": np.tanh, "relu": lambda pre_BH: np.maximum(pre_BH, 0)}
+    elementwise = {"sigmoid": expit, "tanh": np.tanh, "relu": lambda pre_BH: np.maximum(pre_BH, 0)}
     if name in elementwise:
         return elementwise[name]
     if name == "topk":
@@ -80,6 +75,19 @@ def _gate(model: Autoencoder) -> Callable[[np.ndarray, np.ndarray], np.ndarray] 
         f"NumpyEncoder cannot run code gate {type(model.gate).__name__} (model.gate); "
         "it runs the default gate and locality"
     )
+
+
+def _channels(model: Autoencoder, stats) -> int:
+    """How many channels the statistics are per: the encoder's own, else (dense) as many as given."""
+    if hasattr(model.encoder, "channels"):
+        return model.encoder.channels
+    channels = 1 if stats is None else len(np.asarray(stats))
+    if channels == 0 or model.config.input_size % channels:
+        raise DataError(
+            f"NumpyEncoder.from_model: {channels} channel statistics do not divide "
+            f"the model's {model.config.input_size} input features"
+        )
+    return channels
 
 
 def _standardisation(model: Autoencoder, channel_mean, channel_std, channels: int) -> tuple[np.ndarray, np.ndarray]:
@@ -144,15 +152,7 @@ class NumpyEncoder:
         """Copy ``model``'s inference path; UnsupportedError names any part it cannot run."""
         if fold not in FOLDS:
             raise UnsupportedError(f"NumpyEncoder: fold={fold!r} is not one of {', '.join(FOLDS)}")
-        channels = getattr(model.encoder, "channels", 1 if channel_mean is None and channel_std is None else None)
-        if channels is None:
-            stats = channel_mean if channel_mean is not None else channel_std
-            channels = len(np.asarray(stats))
-            if model.config.input_size % channels:
-                raise DataError(
-                    f"NumpyEncoder.from_model: {channels} channel statistics do not divide "
-                    f"the model's {model.config.input_size} input features"
-                )
+        channels = _channels(model, channel_mean if channel_mean is not None else channel_std)
         scale_N, shift_N = _standardisation(model, channel_mean, channel_std, channels)
         with torch.no_grad():
             activation, gate, stage = _activation(model), _gate(model), _stage(model, fold, scale_N, shift_N)

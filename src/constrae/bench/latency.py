@@ -9,7 +9,10 @@ on the weight values, except through topk/locality support sizes.
 """
 
 import dataclasses
+import datetime
+import os
 import tempfile
+import time
 from collections.abc import Callable
 from pathlib import Path
 from typing import NamedTuple
@@ -131,6 +134,7 @@ def run_latency(
     from constrae.bench.baselines import all_baselines
 
     threadpoolctl = require("threadpoolctl", "threadpoolctl")
+    started, load_before = time.time(), os.getloadavg()[0]
     eeg: EegWindows = load_imagery_windows(data_dir)
     windows_BN = [window_CT.reshape(1, -1) for window_CT in eeg.windows_BCT]
     models = {name: model_for(name, run_dir) for name, run_dir in (("dense", dense), ("spatiotemporal", spatiotemporal))}
@@ -138,15 +142,15 @@ def run_latency(
     torch.set_num_threads(1)
     try:
         with threadpoolctl.threadpool_limits(limits=1), tempfile.TemporaryDirectory() as scratch:
-            targets: list[tuple[str, bool, Callable, list]] = []
+            timed: list[tuple[str, bool, Callable, list]] = []
             for name, (model, _) in models.items():
                 for runtime, call in encoder_paths(name, model, Path(scratch)).items():
-                    targets.append((f"{name}/{runtime}", True, call, windows_BN))
+                    timed.append((f"{name}/{runtime}", True, call, windows_BN))
             dictionary_HN = models["dense"][0].W_dec_NH.detach().numpy().T
             for name, (call, inputs) in all_baselines(dictionary_HN, eeg).items():
-                targets.append((f"baseline/{name}", False, call, inputs))
+                timed.append((f"baseline/{name}", False, call, inputs))
             paths = []
-            for name, ours, call, inputs in targets:
+            for name, ours, call, inputs in timed:
                 timings = {}
                 for mode in MODES:
                     n = (calls if mode == "back_to_back" else cadence_calls) if ours else baseline_calls
@@ -159,6 +163,9 @@ def run_latency(
     settings = {
         "calls": calls, "cadence_calls": cadence_calls, "baseline_calls": baseline_calls,
         "period_ms": period_s * 1e3, "budget_s": budget_s, "threads": 1,
+        "started_utc": datetime.datetime.fromtimestamp(started, datetime.UTC).isoformat(timespec="seconds"),
+        "elapsed_s": round(time.time() - started, 1),
+        "load_average_1min": {"start": load_before, "end": os.getloadavg()[0], "cores": os.cpu_count()},
         "window": {"channels": CHANNELS, "samples": SAMPLES, "features": CHANNELS * SAMPLES,
                    "sfreq_hz": eeg.sfreq, "distinct_windows": len(windows_BN),
                    "source": "S001 runs 6, 10, 14, 7-30 Hz, standardised per channel"},
