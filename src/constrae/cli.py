@@ -12,7 +12,9 @@ import typer
 
 from constrae import checkpoint
 from constrae.config import load_config
+from constrae.data import read_recording
 from constrae.errors import ConstraeError
+from constrae.extractor import FeatureExtractor
 from constrae.fileio import atomic_write_bytes
 from constrae.loading import check_matrix, read_npy
 from constrae.run import resume_run, start_run, write_figures
@@ -76,18 +78,26 @@ def resume(
 @fail_cleanly
 def encode(
     run_dir: Path = typer.Argument(..., help="Run folder of a trained model."),
-    input: Path = typer.Argument(..., help="(samples, features) .npy array."),
+    input: Path = typer.Argument(..., help="(samples, features) .npy array, or a recording (EDF, .npz, ...) for an EEG run."),
     output: Path = typer.Option(..., "-o", "--output", help="Where to write the codes (.npy)."),
+    sfreq: float | None = typer.Option(None, help="Sampling rate of a .npy/.csv recording (channels x samples)."),
 ) -> None:
-    """Write the codes of every row of INPUT."""
-    model, config = checkpoint.load_model(run_dir)
-    X = check_matrix(read_npy(input), str(input), n_features=config.model.input_size)
-    with torch.no_grad():
-        codes = model.encode(torch.from_numpy(X)).numpy()
+    """Write the codes of every row of INPUT, or of every window of a recording."""
+    preprocessing = checkpoint.load_preprocessing(run_dir)
+    if preprocessing is not None and (input.suffix.lower() != ".npy" or sfreq is not None):
+        recording = read_recording(input, sfreq=sfreq)
+        codes = FeatureExtractor.load(run_dir).transform_recording(recording)
+        what = f"windows of {preprocessing.config.window_seconds} s every {preprocessing.config.hop_seconds} s"
+    else:
+        model, config = checkpoint.load_model(run_dir)
+        X = check_matrix(read_npy(input), str(input), n_features=config.model.input_size)
+        with torch.no_grad():
+            codes = model.encode(torch.from_numpy(X)).numpy()
+        what = "rows"
     buffer = io.BytesIO()
     np.save(buffer, codes)
     atomic_write_bytes(output, buffer.getvalue())
-    typer.echo(f"wrote {output}: {codes.shape[0]} x {codes.shape[1]} codes")
+    typer.echo(f"wrote {output}: {codes.shape[0]} x {codes.shape[1]} codes ({what})")
 
 
 @app.command()
