@@ -5,13 +5,14 @@ Shapes: ``c`` channels, ``t`` samples, ``n`` windows, ``w`` samples per window.
 """
 
 import dataclasses
-from typing import Any
+from typing import Any, Literal
 
 import numpy as np
 
 from constrae.configio import from_dict, require, to_dict
 from constrae.data.filters import CausalFilter, design_sos
 from constrae.data.recording import Recording
+from constrae.data.tangent import inverse_square_root, oas_covariances, riemannian_mean, tangent_vectors
 from constrae.data.windows import sliding_starts, starts_outside, windows_at
 from constrae.errors import DataError
 
@@ -37,6 +38,10 @@ class EEGConfig:
     """Butterworth order of the band-pass."""
     channels: list[str] | None = None
     """Channels to use, in this order; None takes every EEG channel of the first recording."""
+    representation: Literal["raw", "tangent_space"] = "raw"
+    """Model input per window: raw, the standardised samples (c x w, channel-major);
+    tangent_space, the window's covariance in the tangent space at the training
+    windows' Riemannian mean (c (c + 1) / 2 values, see constrae.data.tangent)."""
 
     def __post_init__(self) -> None:
         require(self.window_seconds > 0, "data.eeg.window_seconds", f"must be > 0, got {self.window_seconds}")
@@ -54,6 +59,10 @@ class Preprocessing:
     channels: list[str]
     channel_mean_C: np.ndarray
     channel_std_C: np.ndarray
+    reference_inv_sqrt_CC: np.ndarray | None = None
+    """R^-1/2 of the training windows' Riemannian mean covariance (tangent_space only)."""
+    tangent_scale: float = 1.0
+    """1 / RMS of the training tangent vectors, so model inputs have unit mean square."""
 
     @property
     def window(self) -> int:
@@ -66,8 +75,11 @@ class Preprocessing:
 
     @property
     def n_features(self) -> int:
-        """Length of one flat model input: channels x window samples, channel-major."""
-        return len(self.channels) * self.window
+        """Length of one model input: channels x window samples, or c (c + 1) / 2 tangent values."""
+        n_channels = len(self.channels)
+        if self.config.representation == "tangent_space":
+            return n_channels * (n_channels + 1) // 2
+        return n_channels * self.window
 
     def causal_filter(self) -> CausalFilter:
         """A fresh filter in the rest state, for one recording or stream."""
@@ -98,6 +110,11 @@ class Preprocessing:
             )
         unfitted.channel_mean_C = windows_NCW.mean(axis=(0, 2))
         unfitted.channel_std_C = np.maximum(windows_NCW.std(axis=(0, 2)), _MIN_STD)
+        if config.representation == "tangent_space":
+            covariances_NCC = oas_covariances(unfitted.standardize(windows_NCW))
+            unfitted.reference_inv_sqrt_CC = inverse_square_root(riemannian_mean(covariances_NCC))
+            vectors_NM = tangent_vectors(covariances_NCC, unfitted.reference_inv_sqrt_CC)
+            unfitted.tangent_scale = float(1 / np.sqrt(np.mean(vectors_NM**2)))
         return unfitted
 
     def training_starts(self, recording: Recording, exclude_spans: np.ndarray) -> np.ndarray:
@@ -134,19 +151,28 @@ class Preprocessing:
         return scaled.astype(np.float32)
 
     def model_inputs(self, recording: Recording, starts_N: np.ndarray | None = None) -> np.ndarray:
-        """Flat (n, c w) standardised windows at ``starts_N`` (default: every hop)."""
+        """(n, n_features) model inputs of the windows at ``starts_N`` (default: every hop)."""
         if starts_N is None:
             starts_N = sliding_starts(recording.n_samples, self.window, self.hop)
-        windows_NCW = self.standardize(self.filtered_windows(recording, starts_N))
-        return windows_NCW.reshape(len(windows_NCW), -1)
+        return self.represent(self.standardize(self.filtered_windows(recording, starts_N)))
+
+    def represent(self, standardized_NCW: np.ndarray) -> np.ndarray:
+        """Flat model inputs of standardised windows, in the configured representation."""
+        if self.config.representation == "tangent_space":
+            vectors_NM = tangent_vectors(oas_covariances(standardized_NCW), self.reference_inv_sqrt_CC)
+            return (vectors_NM * self.tangent_scale).astype(np.float32)
+        return standardized_NCW.reshape(len(standardized_NCW), -1)
 
     def to_mapping(self) -> dict[str, Any]:
+        reference = self.reference_inv_sqrt_CC
         return {
             "config": to_dict(self.config),
             "sfreq": self.sfreq,
             "channels": self.channels,
             "channel_mean": self.channel_mean_C.tolist(),
             "channel_std": self.channel_std_C.tolist(),
+            "reference_inv_sqrt": None if reference is None else reference.tolist(),
+            "tangent_scale": self.tangent_scale,
         }
 
     @classmethod
@@ -157,8 +183,15 @@ class Preprocessing:
             channels = [str(name) for name in mapping["channels"]]
             sfreq = float(mapping["sfreq"])
             config = from_dict(EEGConfig, mapping["config"], f"{where}.config")
+            reference = mapping["reference_inv_sqrt"]
+            tangent_scale = float(mapping["tangent_scale"])
+            reference_CC = None if reference is None else np.asarray(reference, dtype=np.float64)
         except (KeyError, TypeError, ValueError) as error:
             raise DataError(f"{where}: not a valid preprocessing record: {error!r}") from error
         if not (len(mean_C) == len(std_C) == len(channels)):
             raise DataError(f"{where}: {len(channels)} channels but {len(mean_C)} means and {len(std_C)} stds")
-        return cls(config, sfreq, channels, mean_C, std_C)
+        if (reference_CC is None) != (config.representation != "tangent_space") or (
+            reference_CC is not None and reference_CC.shape != (len(channels), len(channels))
+        ):
+            raise DataError(f"{where}: reference_inv_sqrt does not fit representation {config.representation!r}")
+        return cls(config, sfreq, channels, mean_C, std_C, reference_CC, tangent_scale)
