@@ -148,6 +148,44 @@ def export(
     typer.echo(f"wrote {output}: {config.model.input_size} -> {config.model.hidden_size}, max |onnx - torch| {error:.2e}")
 
 
+bench_app = typer.Typer(no_args_is_help=True, help="Benchmarks against the baselines a user would otherwise run.")
+app.add_typer(bench_app, name="bench")
+
+DEFAULT_SUBJECT = Path("../shared/data/eegmmidb/S001")
+
+
+@bench_app.command("decode")
+@fail_cleanly
+def bench_decode(
+    subject: Path = typer.Option(DEFAULT_SUBJECT, help="Folder of one subject's eegmmidb EDF files."),
+    task: list[str] = typer.Option(
+        ["imagery_fists_feet", "imagery_left_right", "executed_fists_feet", "executed_left_right"],
+        help="Tasks to evaluate (repeat the option).",
+    ),
+    folds: int = typer.Option(10, help="ShuffleSplit folds (MNE's protocol: 10)."),
+    out: Path = typer.Option(Path("reports/decode"), help="Folder for decode.md, decode.json and decode.png."),
+    progress: bool = typer.Option(True, help="Show a progress bar."),
+) -> None:
+    """Decoding accuracy of AE features against CSP+LDA and tangent space + LR."""
+    from constrae.bench.decode import DEFAULT_VARIANTS, evaluate
+    from constrae.bench.report import table_lines, write_decode_report
+    from constrae.bench.tasks import load_task
+
+    tasks = [load_task(name, subject) for name in task]
+    rows = evaluate(tasks, DEFAULT_VARIANTS, folds, progress=progress)
+    header = (
+        f"Subject {subject.name}, {folds} ShuffleSplit folds (test 20 %, random_state 42), trials 1-2 s after the cue. "
+        "AE features: autoencoders trained without labels on each fold's training windows only. "
+        "Latency: median time from a filtered 1 s window to a decision, one call at a time, one thread."
+    )
+    for name in task:
+        typer.echo(f"\n{name}")
+        for line in table_lines(rows, name):
+            typer.echo(line)
+    for path in write_decode_report(rows, out, header):
+        typer.echo(f"wrote {path}")
+
+
 def main() -> None:
     app(prog_name="constrae")
 
