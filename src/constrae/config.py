@@ -7,6 +7,7 @@ from typing import Any, Literal
 import yaml
 
 from constrae.configio import from_dict, require, to_dict
+from constrae.data.preprocessing import EEGConfig
 from constrae.errors import ConfigError
 from constrae.registry import check_params
 
@@ -96,20 +97,30 @@ class TrainConfig:
 
 @dataclass
 class DataConfig:
-    source: Literal["shapes", "mnist", "npy"] = "shapes"
-    """shapes: the bundled generator; mnist: an IDX images file; npy: a (samples, features) array."""
+    source: Literal["shapes", "mnist", "npy", "eeg"] = "shapes"
+    """shapes: the bundled generator; mnist: an IDX images file; npy: a (samples, features)
+    array; eeg: windows of continuous recordings (EDF or anything MNE reads, .npz)."""
     path: str | None = None
     """File to read for mnist and npy (relative paths are relative to the config file)."""
-    n_samples: int | None = 1000
+    paths: list[str] | None = None
+    """Recordings for eeg (relative paths are relative to the config file)."""
+    eeg: EEGConfig = field(default_factory=EEGConfig)
+    """Filtering, windowing and channels for eeg; the fitted result is stored with the model."""
+    n_samples: int | None = None
     """How many samples to generate (shapes; null means 1000) or to keep (the first n; null keeps all)."""
     seed: int = 0
     """Seed of the shapes generator."""
 
     def __post_init__(self) -> None:
         require(
-            self.source == "shapes" or self.path is not None,
+            self.source not in ("mnist", "npy") or self.path is not None,
             "data.path",
             f"is required when data.source is {self.source!r}",
+        )
+        require(
+            self.source != "eeg" or bool(self.paths),
+            "data.paths",
+            "is required when data.source is 'eeg': a list of recordings",
         )
         require(
             self.n_samples is None or self.n_samples >= 1,
@@ -157,6 +168,12 @@ def load_config(path: str | Path) -> RunConfig:
     except yaml.YAMLError as error:
         raise ConfigError(f"{path}: not valid YAML: {error}") from error
     config = RunConfig.from_mapping(mapping, where=str(path))
-    if config.data.path is not None and not Path(config.data.path).is_absolute():
-        config.data.path = str((path.parent / config.data.path).resolve())
+
+    def resolved(name: str) -> str:
+        return name if Path(name).is_absolute() else str((path.parent / name).resolve())
+
+    if config.data.path is not None:
+        config.data.path = resolved(config.data.path)
+    if config.data.paths is not None:
+        config.data.paths = [resolved(name) for name in config.data.paths]
     return config

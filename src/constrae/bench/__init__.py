@@ -1,1 +1,2 @@
-"""Benchmarks behind ``constrae bench``: each module times or scores one thing and returns typed results."""
+"""Benchmarks a user would run before trusting constrae: decoding accuracy against the
+field's baselines on real recordings, and per-window latency."""

@@ -1,67 +1,44 @@
-"""The feature extractors a user would otherwise run on one window, as callables.
+"""The pipelines a user would otherwise run, on MNE's CSP protocol: band-pass 7-30 Hz
+(zero-phase FIR), average reference, epochs cropped to 1-2 s after the cue.
 
-Shapes: ``b`` windows (1 per call), ``c`` channels, ``t`` samples, ``n`` = c t,
-``h`` dictionary atoms. Each builder returns ``(call, inputs)``: a function of one
-window and the windows to cycle through, in the layout that baseline takes.
+Shapes: ``n`` trials, ``c`` channels, ``w`` samples.
 """
 
-from collections.abc import Callable
+from pathlib import Path
 
 import numpy as np
-
-from constrae.bench._imports import require
-from constrae.bench.eeg_windows import EegWindows
-
-CSP_COMPONENTS = 4
-LASSO_ALPHA = 1.0
-"""scikit-learn's default transform_alpha for SparseCoder."""
-OMP_NONZEROS = 25
-"""Non-zero coefficients for OMP (its default, n / 10, exceeds the dictionary size)."""
-
-Baseline = tuple[Callable[[np.ndarray], object], list[np.ndarray]]
+from sklearn.discriminant_analysis import LinearDiscriminantAnalysis
+from sklearn.linear_model import LogisticRegression
+from sklearn.pipeline import Pipeline, make_pipeline
 
 
-def csp_lda(eeg: EegWindows) -> Baseline:
-    """MNE's CSP (4 components, log-variance) + LDA, fitted on S001's fists/feet epochs; ``predict``."""
-    decoding = require("mne.decoding", "mne")
-    from sklearn.discriminant_analysis import LinearDiscriminantAnalysis
-    from sklearn.pipeline import Pipeline
+def mne_protocol_epochs(paths: list[Path], labels: list[str]) -> tuple[np.ndarray, np.ndarray]:
+    """(n, c, w) epochs and their annotation labels, exactly as MNE's
+    "Motor imagery decoding from EEG data using CSP" example prepares them."""
+    import mne
 
-    pipeline = Pipeline([
-        ("csp", decoding.CSP(n_components=CSP_COMPONENTS, reg=None, log=True, norm_trace=False)),
-        ("lda", LinearDiscriminantAnalysis()),
-    ])
-    mne = require("mne", "mne")
-    with mne.utils.use_log_level("ERROR"):
-        pipeline.fit(eeg.epochs_BCT.astype(np.float64), eeg.labels_B)
-    return pipeline.predict, [window_CT[None] for window_CT in eeg.windows_BCT]
-
-
-def sparse_coder(dictionary_HN: np.ndarray, algorithm: str, eeg: EegWindows) -> Baseline:
-    """scikit-learn's SparseCoder over the same atoms as an autoencoder's decoder, rows of unit norm."""
-    from sklearn.decomposition import SparseCoder
-
-    atoms_HN = dictionary_HN / np.linalg.norm(dictionary_HN, axis=1, keepdims=True)
-    options = {"lasso_lars": {"transform_alpha": LASSO_ALPHA}, "omp": {"transform_n_nonzero_coefs": OMP_NONZEROS}}
-    coder = SparseCoder(atoms_HN.astype(np.float32), transform_algorithm=algorithm, **options[algorithm])
-    return coder.transform, [window_CT.reshape(1, -1) for window_CT in eeg.windows_BCT]
+    raw = mne.concatenate_raws([mne.io.read_raw_edf(path, preload=True, verbose="error") for path in paths])
+    mne.datasets.eegbci.standardize(raw)
+    raw.set_eeg_reference(projection=True, verbose="error")
+    raw.filter(7.0, 30.0, fir_design="firwin", skip_by_annotation="edge", verbose="error")
+    events, event_id = mne.events_from_annotations(raw, event_id={label: i + 2 for i, label in enumerate(labels)}, verbose="error")
+    epochs = mne.Epochs(
+        raw, events, event_id, tmin=-1.0, tmax=4.0, proj=True, picks="eeg", baseline=None, preload=True, verbose="error"
+    )
+    names = {code: label for label, code in event_id.items()}
+    return epochs.copy().crop(tmin=1.0, tmax=2.0).get_data(copy=False), np.array([names[c] for c in epochs.events[:, -1]])
 
 
-def visibility_graph_degrees(eeg: EegWindows) -> Baseline:
-    """ts2vg natural visibility graph of each channel of the window; features are the degree sequences."""
-    ts2vg = require("ts2vg", "ts2vg")
+def csp_lda() -> Pipeline:
+    """CSP (4 components, log-variance) + LDA, MNE's example settings."""
+    from mne.decoding import CSP
 
-    def degrees(window_CT: np.ndarray) -> np.ndarray:
-        return np.concatenate([ts2vg.NaturalVG().build(series_T).degrees for series_T in window_CT])
-
-    return degrees, [window_CT.astype(np.float64) for window_CT in eeg.windows_BCT]
+    return make_pipeline(CSP(n_components=4, reg=None, log=True, norm_trace=False), LinearDiscriminantAnalysis())
 
 
-def all_baselines(dictionary_HN: np.ndarray, eeg: EegWindows) -> dict[str, Baseline]:
-    """Every baseline by the name the benchmark reports."""
-    return {
-        "csp_lda": csp_lda(eeg),
-        "sparse_coder_lasso_lars": sparse_coder(dictionary_HN, "lasso_lars", eeg),
-        "sparse_coder_omp": sparse_coder(dictionary_HN, "omp", eeg),
-        "ts2vg_degrees": visibility_graph_degrees(eeg),
-    }
+def tangent_space_lr() -> Pipeline:
+    """OAS covariances, tangent space at their Riemannian mean, logistic regression (pyriemann)."""
+    from pyriemann.estimation import Covariances
+    from pyriemann.tangentspace import TangentSpace
+
+    return make_pipeline(Covariances("oas"), TangentSpace(metric="riemann"), LogisticRegression(max_iter=2000))

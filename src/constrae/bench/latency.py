@@ -21,7 +21,7 @@ import numpy as np
 import torch
 
 from constrae.bench._imports import require
-from constrae.bench.eeg_windows import DEFAULT_DATA_DIR, EegWindows, load_imagery_windows
+from constrae.bench.eeg_windows import EegWindows, load_imagery_windows
 from constrae.bench.timing import MODES, Timing, time_calls
 from constrae.checkpoint import build, load_model
 from constrae.config import ModelConfig, RunConfig
@@ -122,7 +122,7 @@ def run_latency(
     baseline_calls: int = 200,
     period_s: float = 0.0625,
     budget_s: float = 15.0,
-    data_dir: str | Path = DEFAULT_DATA_DIR,
+    subject_dir: str | Path = Path("../shared/data/eegmmidb/S001"),
     log: Callable[[str], None] = lambda line: None,
 ) -> LatencyRun:
     """Time every path in every mode on one thread; ``log`` hears about each as it finishes.
@@ -131,11 +131,11 @@ def run_latency(
     ``baseline_calls`` in every mode for the baselines; each (path, mode) also stops
     after ``budget_s`` seconds.
     """
-    from constrae.bench.baselines import all_baselines
+    from constrae.bench.latency_baselines import all_baselines
 
     threadpoolctl = require("threadpoolctl", "threadpoolctl")
     started, load_before = time.time(), os.getloadavg()[0]
-    eeg: EegWindows = load_imagery_windows(data_dir)
+    eeg: EegWindows = load_imagery_windows(subject_dir)
     windows_BN = [window_CT.reshape(1, -1) for window_CT in eeg.windows_BCT]
     models = {name: model_for(name, run_dir) for name, run_dir in (("dense", dense), ("spatiotemporal", spatiotemporal))}
     threads_before = torch.get_num_threads()
@@ -168,6 +168,6 @@ def run_latency(
         "load_average_1min": {"start": load_before, "end": os.getloadavg()[0], "cores": os.cpu_count()},
         "window": {"channels": CHANNELS, "samples": SAMPLES, "features": CHANNELS * SAMPLES,
                    "sfreq_hz": eeg.sfreq, "distinct_windows": len(windows_BN),
-                   "source": "S001 runs 6, 10, 14, 7-30 Hz, standardised per channel"},
+                   "source": f"{Path(subject_dir).name} runs 6, 10, 14, causal 7-30 Hz, standardised per channel"},
     }
     return LatencyRun(paths, {name: info for name, (_, info) in models.items()}, settings)

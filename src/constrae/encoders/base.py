@@ -58,6 +58,11 @@ class CodeEncoder(nn.Module):
         """Weight matrices it owns (no biases), for weight decay and non-negativity."""
         return []
 
+    def input_image_shape(self) -> tuple[int, int] | None:
+        """(rows, columns) to draw one unit's input weights as an image; None lets the
+        picture guess (square inputs become square tiles)."""
+        return None
+
     def mirror(self, tied: bool) -> CodeDecoder:
         """The decoder that inverts this encoder's shape."""
         raise NotImplementedError

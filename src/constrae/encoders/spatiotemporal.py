@@ -110,5 +110,8 @@ class SpatioTemporalEncoder(CodeEncoder):
     def weight_matrices(self):
         return [self.spatial.weight, self.temporal.weight, self.code_layer.weight]
 
+    def input_image_shape(self) -> tuple[int, int]:
+        return self.channels, self.samples
+
     def mirror(self, tied: bool) -> CodeDecoder:
         return SpatioTemporalDecoder(self)
