@@ -163,3 +163,33 @@ def test_bad_recordings_are_named(tmp_path):
         read_recording(tmp_path / "missing.edf")
     with pytest.raises(DataError, match=r"no training window of 2.0 s fits"):
         Preprocessing.fit([Recording(np.zeros((2, 100)), 160.0, ("a", "b"), None, "short")], EEGConfig(window_seconds=2.0))
+
+
+def test_tangent_space_equals_pyriemanns_independent_implementation():
+    from pyriemann.estimation import Covariances
+    from pyriemann.tangentspace import TangentSpace
+    from pyriemann.geometry.mean import mean_riemann
+
+    from constrae.data.tangent import inverse_square_root, oas_covariances, riemannian_mean, tangent_vectors
+
+    rng = np.random.default_rng(0)
+    windows_NCW = rng.standard_normal((40, 6, 80)) * np.array([3.0, 1, 1, 0.5, 1, 2])[:, None]
+    covariances_NCC = oas_covariances(windows_NCW)
+    np.testing.assert_allclose(covariances_NCC, Covariances("oas").fit_transform(windows_NCW), rtol=1e-10)
+    mean_CC = riemannian_mean(covariances_NCC)
+    np.testing.assert_allclose(mean_CC, mean_riemann(covariances_NCC), atol=1e-6)
+    expected = TangentSpace(metric="riemann").fit(covariances_NCC).transform(covariances_NCC)
+    np.testing.assert_allclose(tangent_vectors(covariances_NCC, inverse_square_root(mean_CC)), expected, atol=1e-6)
+
+
+def test_tangent_space_preprocessing_is_stored_and_reused(imagery_runs):
+    config = EEGConfig(channels=["C3", "Cz", "C4", "FC3", "FC4"], representation="tangent_space", hop_seconds=0.5)
+    fitted = Preprocessing.fit(imagery_runs[:1], config)
+    inputs = fitted.model_inputs(imagery_runs[1])
+    assert inputs.shape[1] == fitted.n_features == 15 and inputs.dtype == np.float32
+    training = fitted.model_inputs(imagery_runs[0], fitted.training_starts(imagery_runs[0], np.zeros((0, 2))))
+    assert np.mean(training**2) == pytest.approx(1.0, rel=1e-4)
+    np.testing.assert_array_equal(Preprocessing.from_mapping(fitted.to_mapping(), "t").model_inputs(imagery_runs[1]), inputs)
+    broken = fitted.to_mapping() | {"reference_inv_sqrt": None}
+    with pytest.raises(DataError, match=r"reference_inv_sqrt does not fit representation 'tangent_space'"):
+        Preprocessing.from_mapping(broken, "preprocessing.json")

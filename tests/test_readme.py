@@ -20,9 +20,11 @@ def test_python_examples_run():
         exec(compile(code, "README.md", "exec"), {})
 
 
-def test_yaml_example_is_the_default_job_config():
-    (shown,) = blocks("yaml")
-    assert RunConfig.from_mapping(yaml.safe_load(shown)) == load_config(ROOT / "examples" / "shapes_sparse.yaml")
+def test_yaml_examples_are_valid_and_the_first_is_the_default_job_config():
+    default, *others = blocks("yaml")
+    assert RunConfig.from_mapping(yaml.safe_load(default)) == load_config(ROOT / "examples" / "shapes_sparse.yaml")
+    for shown in others:
+        RunConfig.from_mapping(yaml.safe_load(shown))
 
 
 def test_every_cli_command_is_documented():
@@ -30,6 +32,9 @@ def test_every_cli_command_is_documented():
 
     for command in app.registered_commands:
         assert f"`constrae {command.callback.__name__} " in README, command.callback.__name__
+    for group in app.registered_groups:
+        for command in group.typer_instance.registered_commands:
+            assert f"`constrae {group.name} {command.name} " in README, f"{group.name} {command.name}"
 
 
 def test_readme_commands_are_make_targets_and_ci_runs_the_test_one():

@@ -31,8 +31,11 @@ def mne_protocol_epochs(paths: list[Path], labels: list[str]) -> tuple[np.ndarra
 
 def csp_lda() -> Pipeline:
     """CSP (4 components, log-variance) + LDA, MNE's example settings."""
+    import mne
     from mne.decoding import CSP
 
+    # CSP logs every fit at INFO level.
+    mne.set_log_level("WARNING")
     return make_pipeline(CSP(n_components=4, reg=None, log=True, norm_trace=False), LinearDiscriminantAnalysis())
 
 

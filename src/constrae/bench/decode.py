@@ -19,6 +19,7 @@ from sklearn.metrics import roc_auc_score
 from sklearn.model_selection import ShuffleSplit
 from sklearn.pipeline import make_pipeline
 from sklearn.preprocessing import StandardScaler
+from threadpoolctl import threadpool_limits
 from tqdm.auto import tqdm
 
 from constrae.bench.baselines import csp_lda, mne_protocol_epochs, tangent_space_lr
@@ -200,10 +201,13 @@ def autoencoder_rows(task: LoadedTask, variants: list[AEVariant], y_N: np.ndarra
 
 
 def evaluate(tasks: list[LoadedTask], variants: list[AEVariant], folds: int, progress: bool = True) -> list[DecodeRow]:
-    """Every baseline and every AE variant x classifier on every task, on the same splits."""
+    """Every baseline and every AE variant x classifier on every task, on the same splits.
+
+    One thread for torch and for numpy's BLAS: the latencies are per-call figures, and on
+    a small machine BLAS threads spinning against each other slow eigh-heavy steps tenfold."""
     torch.set_num_threads(1)
     rows = []
-    with tqdm(total=len(tasks) * folds, desc="decode (task x fold)", disable=not progress) as bar:
+    with threadpool_limits(1), tqdm(total=len(tasks) * folds, desc="decode (task x fold)", disable=not progress) as bar:
         for task in tasks:
             first_class = list(TASKS[task.name].classes)[1]
             y_N = (task.trials.labels_N == first_class).astype(int)

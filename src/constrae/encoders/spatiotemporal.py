@@ -29,6 +29,7 @@ class SpatioTemporalDecoder(CodeDecoder):
     def __init__(self, encoder: "SpatioTemporalEncoder") -> None:
         super().__init__()
         self.channels, self.samples = encoder.channels, encoder.samples
+        self.filter_outputs = encoder.filter_outputs
         v, f = encoder.virtual_channels, encoder.filters
         self.code_layer = nn.Linear(encoder.hidden_size, v * f * encoder.filter_outputs)
         padding = self.samples - ((encoder.filter_outputs - 1) * encoder.stride + encoder.kernel)
@@ -38,9 +39,10 @@ class SpatioTemporalDecoder(CodeDecoder):
         self.spatial = nn.Linear(v, self.channels)
 
     def forward(self, codes_BH: torch.Tensor) -> torch.Tensor:
-        filtered_BFS = self.code_layer(codes_BH).reshape(len(codes_BH), self.temporal.in_channels, -1)
+        # -1, not len(): torch.export would fix the batch size to the example's.
+        filtered_BFS = self.code_layer(codes_BH).reshape(-1, self.temporal.in_channels, self.filter_outputs)
         virtual_BVT = self.temporal(filtered_BFS)
-        return self.spatial(virtual_BVT.transpose(1, 2)).transpose(1, 2).reshape(len(codes_BH), -1)
+        return self.spatial(virtual_BVT.transpose(1, 2)).transpose(1, 2).flatten(1)
 
     def weight_matrices(self):
         return [self.code_layer.weight, self.temporal.weight, self.spatial.weight]
@@ -89,7 +91,6 @@ class SpatioTemporalEncoder(CodeEncoder):
         self.code_layer = nn.Linear(virtual_channels * filters * self.filter_outputs, hidden_size)
 
     def forward(self, x_BN: torch.Tensor) -> torch.Tensor:
-        # -1, not len(x_BN): torch.export would freeze a Python int into the graph's batch size.
         x_BCT = x_BN.reshape(-1, self.channels, self.samples)
         virtual_BVT = self.spatial(x_BCT.transpose(1, 2)).transpose(1, 2)
         return self.code_layer(self.temporal(virtual_BVT).flatten(1))
