@@ -48,7 +48,7 @@ class AEVariant(NamedTuple):
     train: dict
 
 
-_TRAIN = {"epochs": 20, "lr": 1e-3, "batch_size": 64, "val_fraction": 0.0}
+_TRAIN = {"epochs": 30, "lr": 1e-3, "batch_size": 64, "val_fraction": 0.0}
 
 DEFAULT_VARIANTS = [
     AEVariant("sparse ReLU + L1 (tangent)", "tangent_space", {"hidden_size": 256, "activation": "relu"},
