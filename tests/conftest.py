@@ -17,8 +17,10 @@ def shared_data() -> Path:
 
 
 def pytest_configure(config):
-    # On a 2-core machine a second busy process makes multi-threaded torch stall
+    # On a 2-core machine a second busy process makes multi-threaded torch and BLAS stall
     # on its spinning workers; one thread keeps test times steady everywhere.
     import torch
+    from threadpoolctl import threadpool_limits
 
     torch.set_num_threads(1)
+    threadpool_limits(1)

@@ -14,8 +14,8 @@ from constrae.trainer import Trainer
 
 N_FEATURES, N_HIDDEN = 20, 12
 
-# Together these cover every activation, every encoder, the locality gate, unit_norm_decoder on
-# the decoder and (tied) on the encoder, and tied weights.
+# Together these cover every activation, every encoder, the locality gate,
+# unit_norm_decoder on the decoder and (tied) on the encoder, and tied weights.
 VARIANTS = {
     "sigmoid-kl": (dict(activation="sigmoid"), [{"name": "kl_sparsity", "rho": 0.05, "beta": 3}]),
     "tanh-tied": (dict(activation="tanh", tied=True), []),
@@ -24,6 +24,11 @@ VARIANTS = {
     "sigmoid-locality-unit_norm": (
         dict(activation="sigmoid"),
         [{"name": "locality", "k": 5}, {"name": "unit_norm_decoder"}],
+    ),
+    "spatiotemporal-relu-locality": (
+        dict(activation="relu", encoder="spatiotemporal",
+             encoder_params={"channels": 4, "virtual_channels": 2, "filters": 2, "kernel": 3, "stride": 2}),
+        [{"name": "locality", "k": 5}],
     ),
     # Recurrent (DrSAE) and stochastic (VAE) encoders: the export is the deterministic mean path.
     "lista-relu": (dict(encoder="lista", encoder_params={"steps": 3}, activation="relu"), []),

@@ -20,12 +20,17 @@ def test_python_examples_run():
         exec(compile(code, "README.md", "exec"), {})
 
 
-def test_yaml_examples_are_the_example_configs():
+def test_yaml_examples_are_valid_and_the_first_is_the_default_job_config():
     from constrae.stacked.config import StackRunConfig, load_stack_config
 
-    default_job, stack = blocks("yaml")
-    assert RunConfig.from_mapping(yaml.safe_load(default_job)) == load_config(ROOT / "examples" / "shapes_sparse.yaml")
-    assert StackRunConfig.from_mapping(yaml.safe_load(stack)) == load_stack_config(ROOT / "examples" / "stacked_shapes.yaml")
+    default, *others = blocks("yaml")
+    assert RunConfig.from_mapping(yaml.safe_load(default)) == load_config(ROOT / "examples" / "shapes_sparse.yaml")
+    for shown in others:
+        mapping = yaml.safe_load(shown)
+        if "layers" in mapping:
+            assert StackRunConfig.from_mapping(mapping) == load_stack_config(ROOT / "examples" / "stacked_shapes.yaml")
+        else:
+            RunConfig.from_mapping(mapping)
 
 
 def test_every_cli_command_is_documented():
@@ -34,6 +39,9 @@ def test_every_cli_command_is_documented():
     for command in app.registered_commands:
         name = command.name or command.callback.__name__
         assert f"`constrae {name} " in README, name
+    for group in app.registered_groups:
+        for command in group.typer_instance.registered_commands:
+            assert f"`constrae {group.name} {command.name} " in README, f"{group.name} {command.name}"
 
 
 def test_readme_commands_are_make_targets_and_ci_runs_the_test_one():

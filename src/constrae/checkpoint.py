@@ -10,7 +10,8 @@ from safetensors.torch import save
 
 from constrae.config import RunConfig
 from constrae.constraints import build_constraints
-from constrae.errors import CheckpointError, ConfigError
+from constrae.data import Preprocessing
+from constrae.errors import CheckpointError, ConfigError, ConstraeError
 from constrae.fileio import atomic_write_bytes, atomic_write_text
 from constrae.model import Autoencoder
 from constrae.objective import Objective
@@ -20,6 +21,7 @@ CONFIG_FILE = "config.json"
 MODEL_FILE = "model.safetensors"
 TRAINER_STATE_FILE = "trainer_state.safetensors"
 METRICS_FILE = "metrics.jsonl"
+PREPROCESSING_FILE = "preprocessing.json"
 MODEL_FORMAT = "constrae-model/1"
 TRAINER_STATE_FORMAT = "constrae-trainer-state/1"
 
@@ -66,6 +68,25 @@ def load_model(run_dir: str | Path) -> tuple[Autoencoder, RunConfig]:
     load_state_dict(model, tensors, path)
     model.eval()
     return model, config
+
+
+def save_preprocessing(run_dir: Path, preprocessing: Preprocessing) -> None:
+    atomic_write_text(Path(run_dir) / PREPROCESSING_FILE, json.dumps(preprocessing.to_mapping(), indent=2))
+
+
+def load_preprocessing(run_dir: str | Path) -> Preprocessing | None:
+    """The run's stored preprocessing, or None for a run on plain feature matrices."""
+    path = Path(run_dir) / PREPROCESSING_FILE
+    if not path.is_file():
+        return None
+    try:
+        mapping = json.loads(path.read_text())
+    except json.JSONDecodeError as error:
+        raise CheckpointError(f"{path} is not valid JSON: {error}") from error
+    try:
+        return Preprocessing.from_mapping(mapping, str(path))
+    except ConstraeError as error:
+        raise CheckpointError(str(error)) from error
 
 
 def load_state_dict(module: torch.nn.Module, tensors: dict[str, torch.Tensor], path: Path) -> None:

@@ -12,7 +12,9 @@ import typer
 
 from constrae import checkpoint
 from constrae.config import load_config
+from constrae.data import read_recording
 from constrae.errors import ConstraeError
+from constrae.extractor import FeatureExtractor
 from constrae.fileio import atomic_write_bytes
 from constrae.loading import check_matrix, read_npy
 from constrae.run import resume_run, start_run, write_figures
@@ -76,18 +78,26 @@ def resume(
 @fail_cleanly
 def encode(
     run_dir: Path = typer.Argument(..., help="Run folder of a trained model."),
-    input: Path = typer.Argument(..., help="(samples, features) .npy array."),
+    input: Path = typer.Argument(..., help="(samples, features) .npy array, or a recording (EDF, .npz, ...) for an EEG run."),
     output: Path = typer.Option(..., "-o", "--output", help="Where to write the codes (.npy)."),
+    sfreq: float | None = typer.Option(None, help="Sampling rate of a .npy/.csv recording (channels x samples)."),
 ) -> None:
-    """Write the codes of every row of INPUT."""
-    model, config = checkpoint.load_model(run_dir)
-    X = check_matrix(read_npy(input), str(input), n_features=config.model.input_size)
-    with torch.no_grad():
-        codes = model.encode(torch.from_numpy(X)).numpy()
+    """Write the codes of every row of INPUT, or of every window of a recording."""
+    preprocessing = checkpoint.load_preprocessing(run_dir)
+    if preprocessing is not None and (input.suffix.lower() != ".npy" or sfreq is not None):
+        recording = read_recording(input, sfreq=sfreq)
+        codes = FeatureExtractor.load(run_dir).transform_recording(recording)
+        what = f"windows of {preprocessing.config.window_seconds} s every {preprocessing.config.hop_seconds} s"
+    else:
+        model, config = checkpoint.load_model(run_dir)
+        X = check_matrix(read_npy(input), str(input), n_features=config.model.input_size)
+        with torch.no_grad():
+            codes = model.encode(torch.from_numpy(X)).numpy()
+        what = "rows"
     buffer = io.BytesIO()
     np.save(buffer, codes)
     atomic_write_bytes(output, buffer.getvalue())
-    typer.echo(f"wrote {output}: {codes.shape[0]} x {codes.shape[1]} codes")
+    typer.echo(f"wrote {output}: {codes.shape[0]} x {codes.shape[1]} codes ({what})")
 
 
 @app.command()
@@ -125,17 +135,86 @@ def plot(run_dir: Path = typer.Argument(..., help="Run folder.")) -> None:
 def export(
     run_dir: Path = typer.Argument(..., help="Run folder of a trained model."),
     output: Path = typer.Option(..., "-o", "--output", help="Where to write the ONNX encoder."),
+    int8: bool = typer.Option(False, "--int8", help="Also write an int8-quantised copy, OUTPUT with suffix .int8.onnx."),
 ) -> None:
     """Export the encoder (x -> codes) to ONNX, checked against PyTorch with ONNX Runtime."""
     from constrae.export import OnnxEncoder, export_onnx
 
     model, config = checkpoint.load_model(run_dir)
     export_onnx(model, output)
+    written = [output]
+    if int8:
+        from constrae.quantize import quantize_int8
+
+        written.append(quantize_int8(output, output.with_suffix(".int8.onnx")))
     probe_BN = torch.rand(8, config.model.input_size)
     with torch.no_grad():
         expected = model.encode(probe_BN).numpy()
-    error = float(np.abs(OnnxEncoder(output)(probe_BN.numpy()) - expected).max())
-    typer.echo(f"wrote {output}: {config.model.input_size} -> {config.model.hidden_size}, max |onnx - torch| {error:.2e}")
+    for path in written:
+        error = float(np.abs(OnnxEncoder(path)(probe_BN.numpy()) - expected).max())
+        typer.echo(f"wrote {path}: {config.model.input_size} -> {config.model.hidden_size}, max |onnx - torch| {error:.2e}")
+
+
+bench_app = typer.Typer(no_args_is_help=True, help="Benchmarks against the baselines a user would otherwise run.")
+app.add_typer(bench_app, name="bench")
+
+DEFAULT_SUBJECT = Path("../shared/data/eegmmidb/S001")
+
+
+@bench_app.command("decode")
+@fail_cleanly
+def bench_decode(
+    subject: Path = typer.Option(DEFAULT_SUBJECT, help="Folder of one subject's eegmmidb EDF files."),
+    task: list[str] = typer.Option(
+        ["imagery_fists_feet", "imagery_left_right", "executed_fists_feet", "executed_left_right"],
+        help="Tasks to evaluate (repeat the option).",
+    ),
+    folds: int = typer.Option(10, help="ShuffleSplit folds (MNE's protocol: 10)."),
+    out: Path = typer.Option(Path("reports/decode"), help="Folder for decode.md, decode.json and decode.png."),
+    progress: bool = typer.Option(True, help="Show a progress bar."),
+) -> None:
+    """Decoding accuracy of AE features against CSP+LDA and tangent space + LR."""
+    from constrae.bench.decode import DEFAULT_VARIANTS, evaluate
+    from constrae.bench.report import table_lines, write_decode_report
+    from constrae.bench.tasks import load_task
+
+    tasks = [load_task(name, subject) for name in task]
+    rows = evaluate(tasks, DEFAULT_VARIANTS, folds, progress=progress)
+    header = (
+        f"Subject {subject.name}, {folds} ShuffleSplit folds (test 20 %, random_state 42), trials 1-2 s after the cue. "
+        "AE features: autoencoders trained without labels on each fold's training windows only. "
+        "Latency: median time from a filtered 1 s window to a decision, one call at a time, one thread."
+    )
+    for name in task:
+        typer.echo(f"\n{name}")
+        for line in table_lines(rows, name):
+            typer.echo(line)
+    for path in write_decode_report(rows, out, header):
+        typer.echo(f"wrote {path}")
+
+
+@bench_app.command("latency")
+@fail_cleanly
+def bench_latency(
+    dense: Path = typer.Option(None, help="Run folder of a trained dense encoder (default: seeded init, 10240 -> 256)."),
+    spatiotemporal: Path = typer.Option(None, help="Run folder of a trained spatiotemporal encoder (default: seeded init)."),
+    calls: int = typer.Option(2000, min=1, help="Back-to-back calls per path."),
+    cadence_calls: int = typer.Option(200, min=1, help="Calls per path in each cadence mode."),
+    baseline_calls: int = typer.Option(200, min=1, help="Calls per baseline in every mode."),
+    rate_hz: float = typer.Option(16.0, min=0.1, help="Cadence: windows per second."),
+    budget_s: float = typer.Option(15.0, min=0.1, help="Stop a (path, mode) after this many seconds."),
+    subject: Path = typer.Option(DEFAULT_SUBJECT, help="Folder of S001's eegmmidb EDF files (runs 6, 10, 14 are used)."),
+    json_path: Path = typer.Option(None, "--json", help="Write the results here as JSON."),
+) -> None:
+    """Time one 1 s x 64 ch window through every inference path and baseline, on one thread."""
+    from constrae.bench.latency import run_latency
+    from constrae.bench.latency_report import format_table, write_json
+
+    run = run_latency(dense, spatiotemporal, calls, cadence_calls, baseline_calls, 1 / rate_hz, budget_s, subject,
+                      log=typer.echo)
+    typer.echo(format_table(run))
+    if json_path is not None:
+        typer.echo(f"wrote {write_json(run, json_path)}")
 
 
 @app.command(name="train-stack")

@@ -7,6 +7,7 @@ from typing import Any, Literal
 import yaml
 
 from constrae.configio import from_dict, require, to_dict
+from constrae.data.preprocessing import EEGConfig
 from constrae.errors import ConfigError
 from constrae.registry import check_params
 
@@ -96,20 +97,30 @@ class TrainConfig:
 
 @dataclass
 class DataConfig:
-    source: Literal["shapes", "mnist", "npy"] = "shapes"
-    """shapes: the bundled generator; mnist: an IDX images file; npy: a (samples, features) array."""
+    source: Literal["shapes", "mnist", "npy", "eeg"] = "shapes"
+    """shapes: the bundled generator; mnist: an IDX images file; npy: a (samples, features)
+    array; eeg: windows of continuous recordings (EDF or anything MNE reads, .npz)."""
     path: str | None = None
     """File to read for mnist and npy (relative paths are relative to the config file)."""
-    n_samples: int | None = 1000
+    paths: list[str] | None = None
+    """Recordings for eeg (relative paths are relative to the config file)."""
+    eeg: EEGConfig = field(default_factory=EEGConfig)
+    """Filtering, windowing and channels for eeg; the fitted result is stored with the model."""
+    n_samples: int | None = None
     """How many samples to generate (shapes; null means 1000) or to keep (the first n; null keeps all)."""
     seed: int = 0
     """Seed of the shapes generator."""
 
     def __post_init__(self) -> None:
         require(
-            self.source == "shapes" or self.path is not None,
+            self.source not in ("mnist", "npy") or self.path is not None,
             "data.path",
             f"is required when data.source is {self.source!r}",
+        )
+        require(
+            self.source != "eeg" or bool(self.paths),
+            "data.paths",
+            "is required when data.source is 'eeg': a list of recordings",
         )
         require(
             self.n_samples is None or self.n_samples >= 1,
@@ -168,4 +179,6 @@ def load_config(path: str | Path) -> RunConfig:
     config = RunConfig.from_mapping(read_yaml_mapping(path), where=str(path))
     if config.data.path is not None:
         config.data.path = relative_to_config(path, config.data.path)
+    if config.data.paths is not None:
+        config.data.paths = [relative_to_config(path, name) for name in config.data.paths]
     return config

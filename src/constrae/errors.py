@@ -15,3 +15,7 @@ class DataError(ConstraeError, ValueError):
 
 class CheckpointError(ConstraeError):
     """A run folder or model file is missing, truncated or inconsistent."""
+
+
+class UnsupportedError(ConstraeError):
+    """A model uses a part (encoder, activation, gate) that an inference path cannot run."""

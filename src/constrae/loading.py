@@ -1,10 +1,12 @@
 """Reading training data named by a config, and checking any input matrix."""
 
 from pathlib import Path
+from typing import NamedTuple
 
 import numpy as np
 
 from constrae.config import DataConfig
+from constrae.data import Preprocessing, read_recording
 from constrae.errors import DataError
 
 
@@ -39,8 +41,31 @@ def read_npy(path: str | Path) -> np.ndarray:
         raise DataError(f"{path}: not a readable .npy array of numbers: {error}") from error
 
 
-def load_training_data(config: DataConfig) -> np.ndarray:
-    """The (samples, features) float32 matrix that ``config`` names."""
+class TrainingData(NamedTuple):
+    """What a run trains on."""
+
+    X: np.ndarray
+    """(samples, features) float32 model inputs."""
+    preprocessing: Preprocessing | None
+    """For eeg data: the fitted preprocessing that turns recordings into rows of X."""
+
+
+def load_training_data(config: DataConfig, preprocessing: Preprocessing | None = None) -> TrainingData:
+    """The (samples, features) float32 matrix that ``config`` names.
+
+    For eeg data the preprocessing is fitted on the recordings, unless a stored
+    ``preprocessing`` is given (a resumed run uses its own)."""
+    if config.source == "eeg":
+        recordings = [read_recording(path) for path in config.paths]
+        preprocessing = preprocessing or Preprocessing.fit(recordings, config.eeg)
+        X = np.concatenate([preprocessing.model_inputs(recording) for recording in recordings])
+        X = check_matrix(X, f"windows of {len(recordings)} recording(s)")
+        return TrainingData(X[: config.n_samples] if config.n_samples else X, preprocessing)
+    return TrainingData(load_matrix(config), None)
+
+
+def load_matrix(config: DataConfig) -> np.ndarray:
+    """The (samples, features) matrix of a shapes, mnist or npy data source."""
     if config.source == "shapes":
         from constrae.datasets.shapes import make_shapes
 

@@ -3,7 +3,7 @@
 Shapes: ``b`` batch, ``n`` input features, ``h`` hidden units.
 """
 
-from typing import NamedTuple
+from typing import ClassVar, NamedTuple
 
 import torch
 from torch import nn
@@ -31,9 +31,16 @@ class AutoencoderOutput(NamedTuple):
 
 
 class CodeGate(nn.Module):
-    """Selects which codes reach the decoder; the default keeps every code."""
+    """Selects which codes reach the decoder; the default keeps every code.
 
-    def forward(self, codes_BH: torch.Tensor, x_BN: torch.Tensor, W_enc_HN: torch.Tensor) -> torch.Tensor:
+    ``needs_encoder_weight`` says whether ``forward`` reads ``W_enc_HN``: composing it
+    costs more than the whole encoding for a factored encoder (spatiotemporal), so
+    gates that ignore it get None.
+    """
+
+    needs_encoder_weight: ClassVar[bool] = False
+
+    def forward(self, codes_BH: torch.Tensor, x_BN: torch.Tensor, W_enc_HN: torch.Tensor | None) -> torch.Tensor:
         return codes_BH
 
 
@@ -71,7 +78,8 @@ class Autoencoder(nn.Module):
         return self.encoder(x_BN)
 
     def codes_from(self, pre_BH: torch.Tensor, x_BN: torch.Tensor) -> torch.Tensor:
-        return self.gate(self.activation(pre_BH), x_BN, self.encoder.affine_weight_HN())
+        W_enc_HN = self.encoder.affine_weight_HN() if self.gate.needs_encoder_weight else None
+        return self.gate(self.activation(pre_BH), x_BN, W_enc_HN)
 
     def encode(self, x_BN: torch.Tensor) -> torch.Tensor:
         return self.codes_from(self.pre_activations(x_BN), x_BN)

@@ -35,10 +35,12 @@ def start_run(config: RunConfig, run_dir: str | Path, progress: bool = True) -> 
     run_dir = Path(run_dir)
     if (run_dir / checkpoint.CONFIG_FILE).exists():
         raise CheckpointError(f"{run_dir} already holds a run; resume it with `constrae resume {run_dir}`")
-    X = load_training_data(config.data)
+    X, preprocessing = load_training_data(config.data)
     config = with_input_size(config, X)
     model, objective = checkpoint.build(config)
     trainer = Trainer(model, objective, config, run_dir=run_dir, progress=progress)
+    if preprocessing is not None:
+        checkpoint.save_preprocessing(run_dir, preprocessing)
     trainer.fit(torch.from_numpy(X))
     return write_summary(run_dir, model, X)
 
@@ -47,7 +49,7 @@ def resume_run(run_dir: str | Path, progress: bool = True) -> dict:
     """Continue an interrupted run from its last completed epoch."""
     run_dir = Path(run_dir)
     config = checkpoint.load_config_json(run_dir)
-    X = load_training_data(config.data)
+    X, _ = load_training_data(config.data, checkpoint.load_preprocessing(run_dir))
     model, objective = checkpoint.build(config)
     trainer = Trainer(model, objective, config, run_dir=run_dir, progress=progress)
     trainer.fit(torch.from_numpy(X), resume=True)
@@ -82,7 +84,9 @@ def write_figures(run_dir: str | Path) -> list[Path]:
     written = [plots.save_figure(plots.loss_curves(checkpoint.read_metrics(run_dir)), figures_dir / "loss_curves.png")]
     W_enc_HN = model.encoder.affine_weight_HN()
     if W_enc_HN is not None:
-        grid = plots.weight_grid(W_enc_HN.detach().numpy(), title="encoder weights per hidden unit")
+        grid = plots.weight_grid(
+            W_enc_HN.detach().numpy(), model.encoder.input_image_shape(), title="encoder weights per hidden unit"
+        )
         written.insert(0, plots.save_figure(grid, figures_dir / "weights.png"))
     summary_path = run_dir / SUMMARY_FILE
     if summary_path.is_file():

@@ -35,6 +35,8 @@ class Constraint(nn.Module):
     """True for discriminative terms: ``penalty`` takes ``targets``, so training needs labels."""
     needs_posterior: ClassVar[bool] = False
     """True for terms on a gaussian posterior: the model's encoder must be ``stochastic``."""
+    needs_affine_encoder: ClassVar[bool] = False
+    """True when it uses the encoder's affine weight: ``attach`` refuses encoders without one."""
 
     def __post_init__(self) -> None:
         super().__init__()

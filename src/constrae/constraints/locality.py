@@ -13,6 +13,8 @@ class LocalityGate(CodeGate):
     to x (Euclidean), else 0. Ranks by 2 x.w_i - ||w_i||^2, which orders the
     distances ||x - w_i||^2 without forming them."""
 
+    needs_encoder_weight = True
+
     def __init__(self, k: int) -> None:
         super().__init__()
         self.k = k
@@ -33,6 +35,7 @@ class Locality(Constraint):
     gate, so it also applies at inference and in ONNX export."""
 
     has_penalty = False
+    needs_affine_encoder = True
 
     k: int = 10
 

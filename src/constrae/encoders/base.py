@@ -69,6 +69,11 @@ class CodeEncoder(nn.Module):
         """Weight matrices it owns (no biases), for weight decay and non-negativity."""
         return []
 
+    def input_image_shape(self) -> tuple[int, int] | None:
+        """(rows, columns) to draw one unit's input weights as an image; None lets the
+        picture guess (square inputs become square tiles)."""
+        return None
+
     def posterior(self, x_BN: torch.Tensor) -> Posterior:
         """q(z | x) as mean and log-variance, for encoders with ``stochastic = True``."""
         raise NotImplementedError(f"{type(self).__name__} is deterministic; it has no posterior")

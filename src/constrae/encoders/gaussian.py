@@ -35,6 +35,10 @@ class MlpDecoder(CodeDecoder):
     def weight_matrices(self):
         return linear_weights(self)
 
+    def dictionary(self):
+        # Column i of the first layer is what unit i adds; fixing its norm removes z's scale freedom.
+        return self.net[0], "weight", 0
+
 
 @encoders.register("gaussian")
 class GaussianEncoder(CodeEncoder):

@@ -1,0 +1,140 @@
+"""A continuous multichannel recording with its events, read from EDF/anything MNE reads,
+``.npz``, ``.npy`` or CSV. Shapes: ``c`` channels, ``t`` samples, ``e`` events."""
+
+import dataclasses
+from pathlib import Path
+from typing import NamedTuple
+
+import numpy as np
+
+from constrae.errors import DataError
+
+ARRAY_SUFFIXES = (".npy", ".npz", ".csv")
+
+
+class Events(NamedTuple):
+    """Annotated events, in samples from the start of the recording."""
+
+    onsets_E: np.ndarray
+    """Onset sample of each event (int64)."""
+    durations_E: np.ndarray
+    """Duration of each event in samples (int64)."""
+    labels_E: np.ndarray
+    """Label of each event (str), e.g. the annotation's description "T1"."""
+
+    @classmethod
+    def none(cls) -> "Events":
+        return cls(np.zeros(0, np.int64), np.zeros(0, np.int64), np.zeros(0, "U1"))
+
+    def select(self, labels) -> "Events":
+        keep_E = np.isin(self.labels_E, list(labels))
+        return Events(self.onsets_E[keep_E], self.durations_E[keep_E], self.labels_E[keep_E])
+
+
+@dataclasses.dataclass(frozen=True)
+class Recording:
+    """Continuous signals of one session."""
+
+    signals_CT: np.ndarray
+    """Samples per channel, float64 (volts for files read through MNE)."""
+    sfreq: float
+    """Sampling rate in Hz."""
+    channels: tuple[str, ...]
+    """Channel names, standardised (10-05 spelling, no trailing dots)."""
+    events: Events
+    """Annotated events; empty when the file has none."""
+    source: str
+    """Where it came from, for error messages."""
+
+    def __post_init__(self) -> None:
+        if self.signals_CT.ndim != 2 or 0 in self.signals_CT.shape:
+            raise DataError(f"{self.source}: expected (channels, samples) signals, got shape {self.signals_CT.shape}")
+        if len(self.channels) != len(self.signals_CT):
+            raise DataError(f"{self.source}: {len(self.channels)} channel names for {len(self.signals_CT)} channels")
+        if len(set(self.channels)) != len(self.channels):
+            raise DataError(f"{self.source}: duplicate channel names")
+        if not self.sfreq > 0:
+            raise DataError(f"{self.source}: sampling rate must be > 0, got {self.sfreq}")
+        bad_CT = ~np.isfinite(self.signals_CT)
+        if bad_CT.any():
+            channel, sample = np.argwhere(bad_CT)[0]
+            raise DataError(
+                f"{self.source}: {int(bad_CT.sum())} NaN/inf samples, the first in channel "
+                f"{self.channels[channel]!r} at sample {sample} ({sample / self.sfreq:.3f} s)"
+            )
+
+    @property
+    def n_samples(self) -> int:
+        return self.signals_CT.shape[1]
+
+
+def read_recording(path: str | Path, sfreq: float | None = None, channels: list[str] | None = None) -> Recording:
+    """Read a recording. EDF/BDF/FIF/BrainVision/... go through MNE (EEG channels only,
+    names standardised, events from annotations). ``.npz`` holds ``signals`` (c, t),
+    ``sfreq``, ``channels`` and optionally ``event_onsets``/``event_durations`` (samples)
+    and ``event_labels``. ``.npy`` (c, t) and CSV (a header of channel names, one row per
+    sample) need ``sfreq``; their channels are named by ``channels`` or the header."""
+    path = Path(path)
+    if not path.is_file():
+        raise DataError(f"{path}: no such file")
+    suffix = path.suffix.lower()
+    if suffix == ".npz":
+        return _read_npz(path)
+    if suffix in (".npy", ".csv"):
+        if sfreq is None:
+            raise DataError(f"{path}: a {suffix} recording needs its sampling rate (sfreq)")
+        signals_CT, header = _read_npy(path) if suffix == ".npy" else _read_csv(path)
+        names = channels or header or [f"ch{i}" for i in range(len(signals_CT))]
+        return Recording(signals_CT, float(sfreq), tuple(names), Events.none(), str(path))
+    return _read_with_mne(path)
+
+
+def _read_with_mne(path: Path) -> Recording:
+    import mne
+
+    try:
+        raw = mne.io.read_raw(path, preload=True, verbose="error")
+    except Exception as error:  # MNE raises many types for unreadable files
+        raise DataError(f"{path}: MNE cannot read it: {error}") from error
+    mne.datasets.eegbci.standardize(raw)
+    raw.pick("eeg")
+    sfreq = float(raw.info["sfreq"])
+    annotations = raw.annotations
+    onsets_E = np.round((annotations.onset - raw.first_time) * sfreq).astype(np.int64)
+    events = Events(onsets_E, np.round(annotations.duration * sfreq).astype(np.int64), np.array([str(d) for d in annotations.description], dtype="U"))
+    return Recording(raw.get_data(), sfreq, tuple(raw.ch_names), events, str(path))
+
+
+def _read_npz(path: Path) -> Recording:
+    try:
+        archive = np.load(path, allow_pickle=False)
+    except ValueError as error:
+        raise DataError(f"{path}: not a readable .npz of numbers and strings: {error}") from error
+    with archive:
+        missing = [key for key in ("signals", "sfreq", "channels") if key not in archive.files]
+        if missing:
+            raise DataError(f"{path}: missing array {missing[0]!r}; an .npz recording holds signals, sfreq, channels")
+        events = Events.none()
+        if "event_onsets" in archive.files:
+            onsets_E = archive["event_onsets"].astype(np.int64)
+            durations_E = archive["event_durations"].astype(np.int64) if "event_durations" in archive.files else np.zeros_like(onsets_E)
+            events = Events(onsets_E, durations_E, archive["event_labels"].astype(str))
+        return Recording(
+            archive["signals"].astype(np.float64), float(archive["sfreq"]), tuple(archive["channels"].astype(str)), events, str(path)
+        )
+
+
+def _read_npy(path: Path) -> tuple[np.ndarray, None]:
+    try:
+        return np.load(path, allow_pickle=False).astype(np.float64), None
+    except ValueError as error:
+        raise DataError(f"{path}: not a readable .npy array of numbers: {error}") from error
+
+
+def _read_csv(path: Path) -> tuple[np.ndarray, list[str]]:
+    header = path.read_text().split("\n", 1)[0].strip().split(",")
+    try:
+        samples_TC = np.loadtxt(path, delimiter=",", skiprows=1, ndmin=2)
+    except ValueError as error:
+        raise DataError(f"{path}: not a CSV of numbers under a header of channel names: {error}") from error
+    return samples_TC.T, [name.strip() for name in header]

@@ -1,0 +1,58 @@
+"""Labelled trials: the events of chosen labels across recordings, as window starts.
+
+Shapes: ``n`` trials.
+"""
+
+from typing import NamedTuple
+
+import numpy as np
+
+from constrae.data.recording import Recording
+from constrae.errors import DataError
+
+
+class Trials(NamedTuple):
+    """Trials across several recordings, in recording then time order."""
+
+    recording_N: np.ndarray
+    """Index of the recording each trial is in."""
+    starts_N: np.ndarray
+    """First sample of the trial's window: event onset + offset."""
+    labels_N: np.ndarray
+    """Event label of each trial."""
+    spans_N2: np.ndarray
+    """[onset, onset + duration) of each trial's event, in samples."""
+
+    def spans_in(self, recording: int, subset_N: np.ndarray | None = None) -> np.ndarray:
+        """Event spans of the trials (all, or those indexed by ``subset_N``) in one recording."""
+        chosen_N = np.zeros(len(self.starts_N), bool)
+        chosen_N[np.arange(len(chosen_N)) if subset_N is None else subset_N] = True
+        return self.spans_N2[chosen_N & (self.recording_N == recording)]
+
+
+def trials_of(recordings: list[Recording], labels: list[str], offset_seconds: float, window: int) -> Trials:
+    """Every event labelled one of ``labels``, its window starting ``offset_seconds`` after onset.
+
+    A recording without such events, or a window running past its end, raises a
+    DataError naming the file."""
+    recording_N, starts_N, labels_N, spans_N2 = [], [], [], []
+    for index, recording in enumerate(recordings):
+        events = recording.events.select(labels)
+        if len(events.onsets_E) == 0:
+            present = sorted(set(recording.events.labels_E.tolist()))
+            raise DataError(
+                f"{recording.source}: no events labelled {', '.join(labels)} "
+                f"(it has {', '.join(present) if present else 'no events at all'})"
+            )
+        starts = events.onsets_E + int(round(offset_seconds * recording.sfreq))
+        late = starts + window > recording.n_samples
+        if late.any():
+            raise DataError(
+                f"{recording.source}: the trial at {events.onsets_E[late][0] / recording.sfreq:.2f} s "
+                f"has no {window}-sample window {offset_seconds} s after its onset before the recording ends"
+            )
+        recording_N.append(np.full(len(starts), index))
+        starts_N.append(starts)
+        labels_N.append(events.labels_E)
+        spans_N2.append(np.stack([events.onsets_E, events.onsets_E + events.durations_E], axis=1))
+    return Trials(*(np.concatenate(parts) for parts in (recording_N, starts_N, labels_N, spans_N2)))

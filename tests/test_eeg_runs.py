@@ -1,0 +1,82 @@
+"""A run trained on EEG recordings carries its preprocessing: the saved folder encodes a
+new recording exactly as the in-memory model does, from Python and from the CLI."""
+
+import numpy as np
+import pytest
+import torch
+import yaml
+from typer.testing import CliRunner
+
+from constrae import RunConfig, Trainer, load_config
+from constrae.checkpoint import build, load_preprocessing, save_model
+from constrae.cli import app
+from constrae.data import read_recording
+from constrae.extractor import FeatureExtractor
+from constrae.loading import load_training_data
+from constrae.errors import CheckpointError
+from constrae.run import start_run, with_input_size
+
+CHANNELS = ["FC3", "FC4", "C3", "Cz", "C4", "CP3", "CP4", "Fz"]
+
+
+@pytest.fixture(scope="module")
+def eeg_config_file(tmp_path_factory, shared_data):
+    folder = tmp_path_factory.mktemp("eeg")
+    s001 = shared_data / "eegmmidb" / "S001"
+    mapping = {
+        "model": {"hidden_size": 8, "activation": "relu", "encoder": "spatiotemporal",
+                  "encoder_params": {"channels": len(CHANNELS), "virtual_channels": 3, "filters": 2, "kernel": 16, "stride": 8}},
+        "constraints": [{"name": "l1_codes", "lam": 0.01}],
+        "train": {"epochs": 2, "batch_size": 32, "lr": 0.003},
+        "data": {"source": "eeg", "paths": [str(s001 / "S001R04.edf")], "n_samples": 200,
+                 "eeg": {"window_seconds": 0.5, "hop_seconds": 0.25, "channels": CHANNELS}},
+    }
+    path = folder / "eeg.yaml"
+    path.write_text(yaml.safe_dump(mapping))
+    return path
+
+
+@pytest.fixture(scope="module")
+def eeg_run(eeg_config_file, tmp_path_factory):
+    run_dir = tmp_path_factory.mktemp("run") / "eeg"
+    start_run(load_config(eeg_config_file), run_dir, progress=False)
+    return run_dir
+
+
+def test_saved_folder_encodes_a_new_edf_like_the_in_memory_model(eeg_config_file, eeg_run, shared_data):
+    config = load_config(eeg_config_file)
+    X, preprocessing = load_training_data(config.data)
+    config = with_input_size(config, X)
+    model, objective = build(config)
+    Trainer(model, objective, config, progress=False).fit(torch.from_numpy(X))
+    new_recording = read_recording(shared_data / "eegmmidb" / "S001" / "S001R08.edf")
+    in_memory = FeatureExtractor(model, preprocessing).transform_recording(new_recording)
+    from_folder = FeatureExtractor.load(eeg_run).transform_recording(new_recording)
+    assert in_memory.shape == ((new_recording.n_samples - 80) // 40 + 1, 8)
+    np.testing.assert_array_equal(from_folder, in_memory)
+    stored = load_preprocessing(eeg_run)
+    assert stored.channels == CHANNELS and stored.sfreq == 160.0
+
+
+def test_cli_encodes_an_edf_with_the_runs_preprocessing(eeg_run, shared_data, tmp_path):
+    edf = shared_data / "eegmmidb" / "S001" / "S001R12.edf"
+    result = CliRunner().invoke(app, ["encode", str(eeg_run), str(edf), "-o", str(tmp_path / "codes.npy")])
+    assert result.exit_code == 0, result.output
+    codes = np.load(tmp_path / "codes.npy")
+    np.testing.assert_array_equal(codes, FeatureExtractor.load(eeg_run).transform_recording(read_recording(edf)))
+    assert "windows of 0.5 s every 0.25 s" in result.output
+
+
+def test_cli_names_a_recording_with_missing_channels(eeg_run, tmp_path):
+    np.savez(tmp_path / "two.npz", signals=np.zeros((2, 400)), sfreq=160.0, channels=np.array(["C3", "C4"]))
+    result = CliRunner().invoke(app, ["encode", str(eeg_run), str(tmp_path / "two.npz"), "-o", str(tmp_path / "c.npy")])
+    assert result.exit_code == 2
+    assert "two.npz: 6 of the model's 8 channels are missing: FC3, FC4, Cz, CP3, CP4, Fz" in result.output
+    assert not (tmp_path / "c.npy").exists()
+
+
+def test_a_run_on_feature_matrices_has_no_recording_path(tmp_path):
+    config = RunConfig.from_mapping({"model": {"input_size": 4, "hidden_size": 2}})
+    save_model(tmp_path, config, build(config)[0])
+    with pytest.raises(CheckpointError, match="was trained on a feature matrix and has no preprocessing.json"):
+        FeatureExtractor.load(tmp_path)
