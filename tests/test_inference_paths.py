@@ -21,7 +21,7 @@ ENCODERS = {
     "dense": {},
     "spatiotemporal": {"channels": CHANNELS, "virtual_channels": 8, "filters": 4, "kernel": 25, "stride": 5},
 }
-ACTIVATIONS = {"sigmoid": {}, "tanh": {}, "relu": {}, "topk": {"k": 12}}
+ACTIVATIONS = {"sigmoid": {}, "tanh": {}, "relu": {}, "linear": {}, "topk": {"k": 12}}
 VARIANTS = [(encoder, activation, []) for encoder in ENCODERS for activation in ACTIVATIONS] + [
     (encoder, "sigmoid", [{"name": "locality", "k": 10}]) for encoder in ENCODERS
 ]

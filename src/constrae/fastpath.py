@@ -43,14 +43,19 @@ def _keep_top(values_BH: np.ndarray, ranking_BH: np.ndarray, k: int) -> np.ndarr
 
 def _activation(model: Autoencoder) -> Callable[[np.ndarray], np.ndarray]:
     name = getattr(type(model.activation), "registered_name", type(model.activation).__name__)
-    elementwise = {"sigmoid": expit, "tanh": np.tanh, "relu": lambda pre_BH: np.maximum(pre_BH, 0)}
+    elementwise = {
+        "sigmoid": expit,
+        "tanh": np.tanh,
+        "relu": lambda pre_BH: np.maximum(pre_BH, 0),
+        "linear": lambda pre_BH: pre_BH,
+    }
     if name in elementwise:
         return elementwise[name]
     if name == "topk":
         k = model.activation.k
         return lambda pre_BH: _keep_top(pre_BH, pre_BH, k)
     raise UnsupportedError(
-        f"NumpyEncoder cannot run activation {name!r} (model.activation); it runs: sigmoid, tanh, relu, topk"
+        f"NumpyEncoder cannot run activation {name!r} (model.activation); it runs: sigmoid, tanh, relu, linear, topk"
     )
 
 
