@@ -11,6 +11,8 @@ from sklearn.discriminant_analysis import LinearDiscriminantAnalysis
 from sklearn.linear_model import LogisticRegression
 from sklearn.pipeline import Pipeline, make_pipeline
 
+CSP_COMPONENTS = 4
+
 
 def mne_protocol_epochs(paths: list[Path], labels: list[str]) -> tuple[np.ndarray, np.ndarray]:
     """(n, c, w) epochs and their annotation labels, exactly as MNE's
@@ -36,7 +38,7 @@ def csp_lda() -> Pipeline:
 
     # CSP logs every fit at INFO level.
     mne.set_log_level("WARNING")
-    return make_pipeline(CSP(n_components=4, reg=None, log=True, norm_trace=False), LinearDiscriminantAnalysis())
+    return make_pipeline(CSP(n_components=CSP_COMPONENTS, reg=None, log=True, norm_trace=False), LinearDiscriminantAnalysis())
 
 
 def tangent_space_lr() -> Pipeline:

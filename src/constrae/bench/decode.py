@@ -22,7 +22,7 @@ from sklearn.preprocessing import StandardScaler
 from threadpoolctl import threadpool_limits
 from tqdm.auto import tqdm
 
-from constrae.bench.baselines import csp_lda, mne_protocol_epochs, tangent_space_lr
+from constrae.bench.baselines import CSP_COMPONENTS, csp_lda, mne_protocol_epochs, tangent_space_lr
 from constrae.bench.tasks import TASKS, TRIAL_SECONDS, LoadedTask
 from constrae.checkpoint import build
 from constrae.config import RunConfig
@@ -128,10 +128,11 @@ def baseline_rows(task: LoadedTask, y_N: np.ndarray, splits) -> list[DecodeRow]:
         for i, rec in enumerate(task.recordings)
     ])
     rows = []
-    for method, make, X in (
-        ("CSP+LDA (MNE protocol)", csp_lda, epochs_NCW),
-        ("CSP+LDA (causal IIR filter)", csp_lda, causal_NCW),
-        ("tangent space+LR (pyriemann)", tangent_space_lr, epochs_NCW),
+    n_channels = epochs_NCW.shape[1]
+    for method, make, X, features in (
+        ("CSP+LDA (MNE protocol)", csp_lda, epochs_NCW, CSP_COMPONENTS),
+        ("CSP+LDA (causal IIR filter)", csp_lda, causal_NCW, CSP_COMPONENTS),
+        ("tangent space+LR (pyriemann)", tangent_space_lr, epochs_NCW, n_channels * (n_channels + 1) // 2),
     ):
         accuracies, aucs = [], []
         for train_N, test_N in splits:
@@ -140,7 +141,6 @@ def baseline_rows(task: LoadedTask, y_N: np.ndarray, splits) -> list[DecodeRow]:
             accuracies.append(accuracy)
             aucs.append(auc)
         latency = median_latency_us(lambda: pipeline.predict(X[:1]))
-        features = 4 if "CSP" in method else X.shape[1] * (X.shape[1] + 1) // 2
         rows.append(row(task.name, method, accuracies, aucs, features, latency))
     return rows
 
