@@ -8,7 +8,6 @@ trial; its preprocessing (causal filter, standardisation, tangent reference) is 
 on those windows only. Shapes: ``n`` trials, ``h`` features.
 """
 
-import time
 from typing import Callable, NamedTuple
 
 import numpy as np
@@ -24,6 +23,7 @@ from tqdm.auto import tqdm
 
 from constrae.bench.baselines import CSP_COMPONENTS, csp_lda, mne_protocol_epochs, tangent_space_lr
 from constrae.bench.tasks import TASKS, TRIAL_SECONDS, LoadedTask
+from constrae.bench.timing import time_calls
 from constrae.checkpoint import build
 from constrae.config import RunConfig
 from constrae.data import EEGConfig, Preprocessing
@@ -93,13 +93,8 @@ def splits_for(n_trials: int, folds: int) -> list[tuple[np.ndarray, np.ndarray]]
 
 
 def median_latency_us(decide: Callable[[], object]) -> float:
-    decide()
-    timings = []
-    for _ in range(LATENCY_CALLS):
-        started = time.perf_counter()
-        decide()
-        timings.append(time.perf_counter() - started)
-    return float(np.median(timings) * 1e6)
+    """Median of LATENCY_CALLS back-to-back calls, in microseconds."""
+    return time_calls(lambda _: decide(), [None], "back_to_back", LATENCY_CALLS).p50_us
 
 
 def accuracy_and_auc(scores_N: np.ndarray, y_N: np.ndarray) -> tuple[float, float]:
@@ -119,14 +114,12 @@ def baseline_rows(task: LoadedTask, y_N: np.ndarray, splits) -> list[DecodeRow]:
     if list(mne_labels_N) != list(task.trials.labels_N):
         raise DataError(f"{task.name}: MNE's epochs ({len(mne_labels_N)}) do not line up with the trials ({len(task.trials.labels_N)})")
     band = EEGConfig()
-    causal_NCW = np.concatenate([
-        windows_at(
-            CausalFilter(design_sos(rec.sfreq, band.l_freq, band.h_freq, None, band.filter_order), len(rec.channels))(rec.signals_CT),
-            task.trials.starts_N[task.trials.recording_N == i],
-            int(round(TRIAL_SECONDS * rec.sfreq)),
-        )
-        for i, rec in enumerate(task.recordings)
-    ])
+
+    def causal_windows(rec, starts_N):
+        sos = design_sos(rec.sfreq, band.l_freq, band.h_freq, None, band.filter_order)
+        return windows_at(CausalFilter(sos, len(rec.channels))(rec.signals_CT), starts_N, int(round(TRIAL_SECONDS * rec.sfreq)))
+
+    causal_NCW = task.trials.gather(task.recordings, causal_windows)
     rows = []
     n_channels = epochs_NCW.shape[1]
     for method, make, X, features in (
@@ -170,10 +163,7 @@ def autoencoder_rows(task: LoadedTask, variants: list[AEVariant], y_N: np.ndarra
                 preprocessing.model_inputs(recording, preprocessing.training_starts(recording, spans_S2))
                 for recording, spans_S2 in zip(task.recordings, spans)
             ])
-            trial_windows_NCW = np.concatenate([
-                preprocessing.filtered_windows(recording, trials.starts_N[trials.recording_N == i])
-                for i, recording in enumerate(task.recordings)
-            ])
+            trial_windows_NCW = trials.gather(task.recordings, preprocessing.filtered_windows)
             X_trials = preprocessing.represent(preprocessing.standardize(trial_windows_NCW))
             for variant in (v for v in variants if v.representation == representation):
                 model = train_autoencoder(variant, X_train)
