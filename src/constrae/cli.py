@@ -234,6 +234,11 @@ def train_stack(
     typer.echo(f"wrote {out}")
 
 
+from constrae.tune.cli import tune_app  # noqa: E402  (its commands use fail_cleanly above)
+
+app.add_typer(tune_app, name="tune")
+
+
 def main() -> None:
     app(prog_name="constrae")
 

@@ -5,6 +5,7 @@ and never asks which constraints are in use.
 """
 
 import time
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -69,6 +70,7 @@ class Trainer:
         run_config: RunConfig,
         run_dir: str | Path | None = None,
         progress: bool = True,
+        on_epoch: Callable[[dict[str, float]], None] | None = None,
     ) -> None:
         self.model = model
         self.objective = objective
@@ -76,6 +78,9 @@ class Trainer:
         self.config = run_config.train
         self.run_dir = Path(run_dir) if run_dir is not None else None
         self.progress = progress
+        self.on_epoch = on_epoch
+        """Called with each epoch's record once it is saved; it may raise to stop training
+        (the hyper-parameter search raises optuna.TrialPruned from it)."""
         self.optimizer = make_optimizer(list(model.parameters()) + list(objective.parameters()), self.config)
         self.shuffle_rng = torch.Generator().manual_seed(self.config.seed)
         self.state: dict[str, Any] = {"epoch": 0, "best": None, "bad_epochs": 0, "stopped": False, "history": []}
@@ -111,6 +116,8 @@ class Trainer:
             bar.set_postfix(loss=f"{monitored_loss(record):.4g}")
             if self.run_dir is not None:
                 self.save()
+            if self.on_epoch is not None:
+                self.on_epoch(record)
         bar.close()
         self.model.eval()
         return self.state["history"]
