@@ -143,3 +143,33 @@ def test_divergence_raises_a_named_error():
     model, objective = build(config)
     with pytest.raises(TrainingDiverged, match="training loss is not finite.*lower train.lr"):
         Trainer(model, objective, config, progress=False).fit(torch.randn(64, 8) * 100)
+
+
+def test_on_epoch_sees_each_saved_record_and_changes_no_weight_and_can_stop_training():
+    config = RunConfig.from_mapping({**SMALL, "data": {"source": "shapes"}, "model": {**SMALL["model"], "input_size": 900}})
+    from constrae.datasets.shapes import make_shapes
+
+    X = torch.from_numpy(make_shapes(120, seed=0)[0])
+    plain_model, objective = build(config)
+    plain = Trainer(plain_model, objective, config, progress=False).fit(X)
+    seen = []
+    hooked_model, objective = build(config)
+    hooked = Trainer(hooked_model, objective, config, progress=False, on_epoch=seen.append).fit(X)
+    assert seen == hooked and len(seen) == config.train.epochs
+    assert [{k: v for k, v in r.items() if k != "seconds"} for r in plain] == [
+        {k: v for k, v in r.items() if k != "seconds"} for r in hooked
+    ]
+    assert all(torch.equal(a, b) for a, b in zip(plain_model.state_dict().values(), hooked_model.state_dict().values()))
+
+    class Stop(Exception):
+        pass
+
+    def stop_after_second(record):
+        if record["epoch"] == 1:
+            raise Stop
+
+    stopped_model, objective = build(config)
+    trainer = Trainer(stopped_model, objective, config, progress=False, on_epoch=stop_after_second)
+    with pytest.raises(Stop):
+        trainer.fit(X)
+    assert trainer.state["epoch"] == 2

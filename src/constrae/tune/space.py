@@ -144,11 +144,12 @@ class SearchSpace:
         for key, spec in specs.items():
             require(spec is None or not spec.when, f"{where}.params.{key}.when",
                     "constraint parameters exist when their constraint is on; put conditions on the constraint")
-            for bound in spec.bounds() if spec else [lows[key]]:
+            for bound in spec.bounds() if spec else []:
                 try:
                     build_constraint({"name": choice.name, **lows, key: bound}, where)
                 except ConfigError as error:
                     raise ConfigError(f"{where}.params.{key} = {bound!r}: {error}") from None
+        build_constraint({"name": choice.name, **lows}, where)
 
     def _check_evaluation(self) -> None:
         base = RunConfig.from_mapping(self.base, "base")
@@ -164,13 +165,13 @@ class SearchSpace:
 
     def _check_base(self) -> None:
         """base alone, and base with each parameter at each bound, is a RunConfig: its parents are set to
-        allow it, and every other parameter that then exists is at its first bound."""
+        allow it, and each conditional parameter that then exists is at its first bound."""
         RunConfig.from_mapping(self.base, "base")
         for path, spec in self.params.items():
             for bound in spec.bounds():
                 values = {**self._parents_for(spec), path: bound}
                 for other, other_spec in self.params.items():
-                    if other not in values and satisfied(other_spec, values):
+                    if other not in values and other_spec.when and satisfied(other_spec, values):
                         values[other] = other_spec.bounds()[0]
                 try:
                     RunConfig.from_mapping(self.apply(values, []), "base")
