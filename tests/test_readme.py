@@ -27,7 +27,12 @@ def test_yaml_examples_are_valid_and_the_first_is_the_default_job_config():
     assert RunConfig.from_mapping(yaml.safe_load(default)) == load_config(ROOT / "examples" / "shapes_sparse.yaml")
     for shown in others:
         mapping = yaml.safe_load(shown)
-        if "layers" in mapping:
+        if "objectives" in mapping:
+            from constrae.configio import from_dict
+            from constrae.tune.space import SearchSpace
+
+            from_dict(SearchSpace, mapping, "README search space")
+        elif "layers" in mapping:
             assert StackRunConfig.from_mapping(mapping) == load_stack_config(ROOT / "examples" / "stacked_shapes.yaml")
         else:
             RunConfig.from_mapping(mapping)

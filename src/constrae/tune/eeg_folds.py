@@ -47,7 +47,7 @@ def folds_of(subject: str, task_name: str, folds: int, representation: str) -> l
     task = load_task(task_name, Path(subject))
     trials = task.trials
     y_N = (trials.labels_N == list(TASKS[task_name].classes)[1]).astype(int)
-    config = EEGConfig(window_seconds=TRIAL_SECONDS, hop_seconds=TRAINING_HOP_SECONDS, representation=representation)
+    config = eeg_config(EvaluationConfig(representation=representation))
     result = []
     for train_N, test_N in splits_for(len(y_N), folds):
         spans = [trials.spans_in(i, test_N) for i in range(len(task.recordings))]
@@ -66,9 +66,12 @@ def recording_paths(evaluation: EvaluationConfig) -> list[str]:
     return [str(path) for path in run_paths(Path(evaluation.subject), TASKS[evaluation.task].runs)]
 
 
-def measure_on_eeg(config: RunConfig, evaluation: EvaluationConfig, measures: list[str], on_epoch: EpochHook) -> dict[str, float]:
-    """Mean over folds of test-trial accuracy, and FVU and L0 on the test trials' windows."""
+def measure_on_eeg(config: RunConfig, evaluation: EvaluationConfig, measures: list[str], on_epoch: EpochHook,
+                   fold_indices: list[int] | None = None) -> dict[str, float]:
+    """Mean over folds (all, or those of ``fold_indices``) of test-trial accuracy, and FVU and
+    L0 on the test trials' windows."""
     folds = folds_of(evaluation.subject, evaluation.task, evaluation.folds, evaluation.representation)
+    folds = folds if fold_indices is None else [folds[i] for i in fold_indices]
     accuracies, fvus, l0s = [], [], []
     for index, fold in enumerate(folds):
         fold_config = with_input_size(config, fold.X_train_BF)

@@ -16,7 +16,7 @@ from constrae.checkpoint import build
 from constrae.config import DataConfig, RunConfig
 from constrae.errors import UnsupportedError
 from constrae.fastpath import NumpyEncoder
-from constrae.loading import check_matrix, load_training_data
+from constrae.loading import load_training_data
 from constrae.model import Autoencoder
 from constrae.run import with_input_size
 from constrae.trainer import Trainer, split_indices
@@ -88,6 +88,6 @@ def measure_on_data(config: RunConfig, evaluation: EvaluationConfig, measures: l
         y = labels_of(config.data)
         train_idx, val_idx = split_indices(len(X), config.train.val_fraction, config.train.seed)
         with torch.no_grad():
-            codes_BH = model.encode(torch.from_numpy(check_matrix(X, "training data"))).numpy()
+            codes_BH = model.encode(torch.from_numpy(X)).numpy()
         scores["accuracy"] = probe_accuracy(codes_BH[train_idx], y[train_idx], codes_BH[val_idx], y[val_idx])
     return scores

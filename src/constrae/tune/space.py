@@ -82,6 +82,10 @@ class SearchSpace:
         self._check_evaluation()
         self._check_base()
 
+    @classmethod
+    def from_mapping(cls, mapping: Any, where: str = "space") -> "SearchSpace":
+        return from_dict(cls, mapping, where)
+
     @property
     def directions(self) -> list[str]:
         return [OBJECTIVES[name] for name in self.objectives]

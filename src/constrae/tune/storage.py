@@ -6,11 +6,12 @@
   RUNNING trials of processes that no longer exist and enqueues them again.
 - A database URL (``postgresql://user@host:port/db``, ``sqlite:///file.db``): Optuna's
   RDB storage with a heartbeat; a trial whose worker stopped beating for GRACE_SECONDS is
-  failed by the next worker that looks, and enqueued again (RetryFailedTrialCallback).
+  failed by the next worker that looks, and enqueued again (RetryHeartbeatStaleTrialCallback).
 """
 
 import os
 import socket
+import time
 import warnings
 from pathlib import Path
 
@@ -19,6 +20,7 @@ from constrae.tune._imports import optuna as import_optuna
 HEARTBEAT_SECONDS = 2
 GRACE_SECONDS = 10
 MAX_RETRIES = 3
+TABLE_CREATION_ATTEMPTS = 3
 WORKER_ATTR = "worker"
 """User attribute of every trial: 'host:pid' of the process running it."""
 
@@ -31,16 +33,33 @@ def open_storage(storage: str):
     """The Optuna storage named by ``storage`` (a journal file path or a database URL)."""
     optuna = import_optuna()
     if is_database_url(storage):
-        return optuna.storages.RDBStorage(
-            storage, heartbeat_interval=HEARTBEAT_SECONDS, grace_period=GRACE_SECONDS,
-            heartbeat_stale_trial_callback=retry_callback(),
-        )
+        return _open_database(storage)
     path = Path(storage)
     path.parent.mkdir(parents=True, exist_ok=True)
     journal = optuna.storages.journal
     # The open-lock (O_EXCL lock file) works on every local file system; symlinks do not.
     backend = journal.JournalFileBackend(str(path), lock_obj=journal.JournalFileOpenLock(str(path)))
     return optuna.storages.JournalStorage(backend)
+
+
+def _open_database(url: str):
+    """RDBStorage with a heartbeat. Workers started together race to create the tables; the
+    loser's CREATE fails, and on a second look the tables are there."""
+    optuna = import_optuna()
+    import sqlalchemy.exc
+
+    for attempt in range(TABLE_CREATION_ATTEMPTS):
+        try:
+            with warnings.catch_warnings():
+                warnings.simplefilter("ignore", optuna.exceptions.ExperimentalWarning)  # heartbeats are experimental
+                return optuna.storages.RDBStorage(
+                    url, heartbeat_interval=HEARTBEAT_SECONDS, grace_period=GRACE_SECONDS,
+                    heartbeat_stale_trial_callback=retry_callback(),
+                )
+        except (sqlalchemy.exc.IntegrityError, sqlalchemy.exc.ProgrammingError):
+            if attempt == TABLE_CREATION_ATTEMPTS - 1:
+                raise
+            time.sleep(1.0)
 
 
 def retry_callback():
