@@ -13,7 +13,7 @@ import pytest
 import yaml
 
 from constrae.checkpoint import read_metrics
-from tune_workers import kill_mid_trial, start_worker, trials_of, wait_all, write_space
+from tune_workers import kill_mid_trial, retried_from, start_worker, trials_of, wait_all, write_space
 
 State = optuna.trial.TrialState
 pytestmark = pytest.mark.slow
@@ -76,7 +76,7 @@ def test_a_killed_journal_worker_has_its_trial_failed_and_retried_by_the_other(t
     trials = {t.number: t for t in trials_of("crash", storage)}
     assert trials[killed].state == State.FAIL
     retries = [t for t in trials.values()
-               if optuna.storages.RetryHeartbeatStaleTrialCallback.retried_trial_number(t) == killed]
+               if retried_from(t) == killed]
     assert len(retries) == 1 and retries[0].state == State.COMPLETE
     assert retries[0].params == trials[killed].params
     assert sum(t.state == State.COMPLETE for t in trials.values()) == 5

@@ -53,22 +53,33 @@ def trials_of(study: str, storage: str):
 
 
 def kill_mid_trial(victim: subprocess.Popen, study: str, storage: str, timeout_s: float = 120) -> int:
-    """SIGKILL ``victim`` while it runs a trial (half a second in); the trial's number."""
+    """SIGKILL ``victim`` as soon as one of its trials has drawn its parameters (and so trains);
+    the number of that trial, still RUNNING."""
     deadline = time.monotonic() + timeout_s
     while time.monotonic() < deadline:
         try:
-            running = [t for t in trials_of(study, storage) if t.state == optuna.trial.TrialState.RUNNING
-                       and str(t.user_attrs.get(WORKER_ATTR, "")).endswith(f":{victim.pid}")]
+            running = [t.number for t in trials_of(study, storage) if t.state == optuna.trial.TrialState.RUNNING
+                       and str(t.user_attrs.get(WORKER_ATTR, "")).endswith(f":{victim.pid}") and t.params]
         except KeyError:  # the study is not created yet
             running = []
         if running:
-            time.sleep(0.5)
             os.kill(victim.pid, signal.SIGKILL)
             victim.wait()
-            return running[0].number
+            (still_running,) = [t for t in trials_of(study, storage) if t.number == running[0]]
+            assert still_running.state == optuna.trial.TrialState.RUNNING, "the trial ended before the kill"
+            return running[0]
         assert victim.poll() is None, "the worker to kill ended before it ran a trial"
         time.sleep(0.1)
     raise AssertionError(f"no trial of worker {victim.pid} was running within {timeout_s} s")
+
+
+def retried_from(trial) -> int | None:
+    """The number of the failed trial that ``trial`` retries, if any."""
+    import warnings
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", optuna.exceptions.ExperimentalWarning)
+        return optuna.storages.RetryHeartbeatStaleTrialCallback.retried_trial_number(trial)
 
 
 def wait_all(workers: list[subprocess.Popen], logs: list[Path], timeout_s: float = 300) -> None:

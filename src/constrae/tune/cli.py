@@ -1,5 +1,6 @@
 """``constrae tune``: run campaign workers, check a space, report and export a study."""
 
+import functools
 from pathlib import Path
 
 import typer
@@ -26,9 +27,15 @@ STORAGE = typer.Option(DEFAULT_STORAGE, "--storage",
 
 
 def _fail_cleanly(command):
-    from constrae.cli import fail_cleanly
+    """constrae.cli.fail_cleanly, looked up at call time: constrae.cli imports this module."""
 
-    return fail_cleanly(command)
+    @functools.wraps(command)
+    def wrapper(*args, **kwargs):
+        from constrae.cli import fail_cleanly
+
+        return fail_cleanly(command)(*args, **kwargs)
+
+    return wrapper
 
 
 @tune_app.command("run")
