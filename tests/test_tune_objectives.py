@@ -80,3 +80,13 @@ def test_eeg_decoding_objective_on_s001_and_its_exported_config(tmp_path, shared
     assert config.data.source == "eeg" and [p.rsplit("R", 1)[1] for p in config.data.paths] == ["06.edf", "10.edf", "14.edf"]
     assert config.data.eeg.representation == "tangent_space" and config.data.eeg.window_seconds == 1.0
     assert RunConfig.from_mapping(yaml.safe_load(yaml.safe_dump(config.to_mapping()))) == config
+
+
+def test_a_study_refuses_a_worker_with_another_space(tmp_path):
+    from constrae.errors import ConfigError
+
+    storage = str(tmp_path / "tune.journal")
+    open_study(fvu_space("median"), "fixed", storage)
+    open_study(fvu_space("median"), "fixed", storage)
+    with pytest.raises(ConfigError, match="study 'fixed' .* was created with a different search space"):
+        open_study(fvu_space("hyperband"), "fixed", storage)
