@@ -65,6 +65,7 @@ def build(mapping) -> SearchSpace:
         ({"budget": 3}, r"space\.yaml: unknown key 'budget'; allowed: base, constraints"),
         ({"constraints/1/params/lamda": 0.1}, r"constraints\[1\] \(weight_decay\).*unknown key 'lamda'"),
         ({"limits": {"latency": 100}}, r"limits\.latency: unknown objective"),
+        ({"constraints/1/name": "kl_sparsity"}, r"constraints\[1\]: 'kl_sparsity' is listed twice"),
     ],
 )
 def test_a_bad_space_is_refused_naming_the_problem(changes, message):

@@ -76,6 +76,10 @@ class SearchSpace:
         raw, self.params = self.params, {}
         for path, value in raw.items():
             self.params[path] = self._param(path, value)
+        names = [choice.name for choice in self.constraints]
+        for i, name in enumerate(names):
+            require(name not in names[:i], f"constraints[{i}]", f"{name!r} is listed twice; its trial parameters "
+                    f"(use.{name}, {name}.<param>) would collide")
         for i, choice in enumerate(self.constraints):
             earlier = {f"use.{c.name}": [True] if c.required else [True, False] for c in self.constraints[:i]}
             self._check_constraint(choice, f"constraints[{i}] ({choice.name})", earlier)
