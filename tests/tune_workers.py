@@ -11,6 +11,7 @@ import optuna
 import yaml
 
 from constrae.tune.storage import WORKER_ATTR, open_storage
+from constrae.tune.worker import CONFIG_ATTR
 
 TINY_SPACE = {
     "objectives": ["fvu", "latency_us"],
@@ -53,13 +54,13 @@ def trials_of(study: str, storage: str):
 
 
 def kill_mid_trial(victim: subprocess.Popen, study: str, storage: str, timeout_s: float = 120) -> int:
-    """SIGKILL ``victim`` as soon as one of its trials has drawn its parameters (and so trains);
+    """SIGKILL ``victim`` as soon as one of its trials has drawn all its parameters (and so trains);
     the number of that trial, still RUNNING."""
     deadline = time.monotonic() + timeout_s
     while time.monotonic() < deadline:
         try:
             running = [t.number for t in trials_of(study, storage) if t.state == optuna.trial.TrialState.RUNNING
-                       and str(t.user_attrs.get(WORKER_ATTR, "")).endswith(f":{victim.pid}") and t.params]
+                       and str(t.user_attrs.get(WORKER_ATTR, "")).endswith(f":{victim.pid}") and CONFIG_ATTR in t.user_attrs]
         except KeyError:  # the study is not created yet
             running = []
         if running:
