@@ -34,6 +34,10 @@ class Fold(NamedTuple):
     """1 for the task's second class, else 0."""
     train_N: np.ndarray
     test_N: np.ndarray
+    preprocessing: Preprocessing
+    """Fitted on this fold's training windows."""
+    window_1CW: np.ndarray
+    """One filtered trial window: where the latency of a decision starts."""
 
 
 def eeg_config(evaluation: EvaluationConfig) -> EEGConfig:
@@ -58,7 +62,7 @@ def folds_of(subject: str, task_name: str, folds: int, representation: str) -> l
         ])
         windows_NCW = trials.gather(task.recordings, preprocessing.filtered_windows)
         X_trials = preprocessing.represent(preprocessing.standardize(windows_NCW)).astype(np.float32)
-        result.append(Fold(X_train.astype(np.float32), X_trials, y_N, train_N, test_N))
+        result.append(Fold(X_train.astype(np.float32), X_trials, y_N, train_N, test_N, preprocessing, windows_NCW[:1]))
     return result
 
 
@@ -89,5 +93,10 @@ def measure_on_eeg(config: RunConfig, evaluation: EvaluationConfig, measures: li
         l0s.append(test_scores["l0"])
     scores = {"accuracy": float(np.mean(accuracies)), "fvu": float(np.mean(fvus)), "l0": float(np.mean(l0s))}
     if "latency_us" in measures:
-        scores["latency_us"] = encode_latency_us(model, folds[-1].X_trials_NF[:1], evaluation.latency_calls)
+        last = folds[-1]
+
+        def prepare(window_1CW: np.ndarray) -> np.ndarray:
+            return last.preprocessing.represent(last.preprocessing.standardize(window_1CW))
+
+        scores["latency_us"] = encode_latency_us(model, last.window_1CW, evaluation.latency_calls, prepare)
     return scores

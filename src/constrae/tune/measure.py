@@ -25,8 +25,11 @@ from constrae.tune.evaluation import EvaluationConfig
 EpochHook = Callable[[dict[str, float]], None] | None
 
 
-def encode_latency_us(model: Autoencoder, x_1N: np.ndarray, calls: int) -> float:
-    """Median time of one encode call on one row, on the NumPy path when it runs the model, else torch."""
+def encode_latency_us(
+    model: Autoencoder, x_1N: np.ndarray, calls: int, prepare: Callable[[np.ndarray], np.ndarray] | None = None
+) -> float:
+    """Median time of one call on one row: ``prepare`` (the steps from a window to the model's
+    input, when there are any) then the encoder, on the NumPy path when it runs the model, else torch."""
     try:
         encode = NumpyEncoder.from_model(model)
     except UnsupportedError:
@@ -34,7 +37,10 @@ def encode_latency_us(model: Autoencoder, x_1N: np.ndarray, calls: int) -> float
             with torch.no_grad():
                 return model.encode(torch.from_numpy(x))
     row = np.ascontiguousarray(x_1N, dtype=np.float32)
-    return time_calls(lambda _: encode(row), [None], "back_to_back", calls).p50_us
+    if prepare is None:
+        return time_calls(lambda _: encode(row), [None], "back_to_back", calls).p50_us
+    return time_calls(lambda _: encode(np.ascontiguousarray(prepare(row), dtype=np.float32)),
+                      [None], "back_to_back", calls).p50_us
 
 
 def probe_accuracy(codes_train_BH: np.ndarray, y_train_B, codes_test_BH: np.ndarray, y_test_B) -> float:
