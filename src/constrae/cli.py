@@ -155,6 +155,10 @@ def export(
         typer.echo(f"wrote {path}: {config.model.input_size} -> {config.model.hidden_size}, max |onnx - torch| {error:.2e}")
 
 
+from constrae.discrete.commands import discretize_command  # noqa: E402
+
+app.command(name="discretize")(fail_cleanly(discretize_command))
+
 bench_app = typer.Typer(no_args_is_help=True, help="Benchmarks against the baselines a user would otherwise run.")
 app.add_typer(bench_app, name="bench")
 

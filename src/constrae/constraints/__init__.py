@@ -14,6 +14,6 @@ from constrae.constraints import (  # noqa: F401  (registration side effects)
     unit_norm_decoder,
     weight_decay,
 )
-from constrae.constraints.base import Constraint, build_constraint, build_constraints, constraints
+from constrae.constraints.base import Constraint, TrainingRows, build_constraint, build_constraints, constraints
 
-__all__ = ["Constraint", "build_constraint", "build_constraints", "constraints"]
+__all__ = ["Constraint", "TrainingRows", "build_constraint", "build_constraints", "constraints"]
