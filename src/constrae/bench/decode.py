@@ -138,12 +138,16 @@ def baseline_rows(task: LoadedTask, y_N: np.ndarray, splits) -> list[DecodeRow]:
     return rows
 
 
-def train_autoencoder(variant: AEVariant, X_train: np.ndarray):
-    config = RunConfig.from_mapping({
-        "model": {**variant.model, "input_size": X_train.shape[1]},
+def variant_config(variant: AEVariant, n_features: int) -> RunConfig:
+    return RunConfig.from_mapping({
+        "model": {**variant.model, "input_size": n_features},
         "constraints": variant.constraints,
         "train": variant.train,
     })
+
+
+def train_autoencoder(variant: AEVariant, X_train: np.ndarray):
+    config = variant_config(variant, X_train.shape[1])
     model, objective = build(config)
     Trainer(model, objective, config, progress=False).fit(torch.from_numpy(X_train))
     return model.eval()
