@@ -156,7 +156,7 @@ def export(
         typer.echo(f"wrote {path}: {config.model.input_size} -> {config.model.hidden_size}, max |onnx - torch| {error:.2e}")
 
 
-from constrae.discrete.commands import discretize_command  # noqa: E402
+from constrae.discrete.commands import bench_discrete_command, discretize_command  # noqa: E402
 
 app.command(name="discretize")(fail_cleanly(discretize_command))
 
@@ -196,6 +196,9 @@ def bench_decode(
             typer.echo(line)
     for path in write_decode_report(rows, out, header):
         typer.echo(f"wrote {path}")
+
+
+bench_app.command("discrete")(fail_cleanly(bench_discrete_command))
 
 
 @bench_app.command("latency")

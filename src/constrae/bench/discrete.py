@@ -6,11 +6,14 @@ trials, without labels. Phase 2 (``constrae.discrete.phase2``) then turns that s
 model into binary units on the same windows. Rows: shrinkage LDA on the continuous
 codes, LDA on the bits of the phase-1 model thresholded at pre-activation 0 (no phase
 2), and on the bits after phase 2, a Hamming nearest-neighbour vote and logistic
-regression on the packed bits. Encode latency: median time of one model input (the
+regression on the packed bits. A second table runs phase 2 again with a logic rule set
+(``RULES``) and with a visibility-graph term (``GRAPH``) added, against phase 2 alone.
+Encode latency: median time of one model input (the
 tangent vector) through ``NumpyEncoder`` to its codes, packed into bytes for bits.
 Shapes: ``n`` trials, ``h`` units.
 """
 
+from dataclasses import replace
 from typing import NamedTuple
 
 import numpy as np
@@ -23,6 +26,7 @@ from constrae.bench.decode import (
     variant_config,
 )
 from constrae.bench.tasks import TASKS, LoadedTask
+from constrae.constraints import TrainingRows, build_constraint
 from constrae.bits import BitsLogisticRegression, HammingNearestNeighbors, pack_bits
 from constrae.discrete.phase2 import Phase2Config, discretize
 from constrae.fastpath import NumpyEncoder
@@ -36,6 +40,23 @@ PHASE1 = AEVariant(
 
 PHASE2 = Phase2Config(anneal_epochs=10, finetune_epochs=10, finetune_encoder=False, batch_size=64)
 HAMMING_K = 5
+RULES = {"name": "logic_rules", "lam": 1.0, "groups": {"block": list(range(8))},
+         "rules": ["at_most(2, block)", "at_least(1, block)", "implies(u8, u9)", "exclusive(u10, u11)"]}
+"""An arbitrary rule set over the first units: what matters is whether training makes the bits obey it."""
+GRAPH = {"name": "visibility_graph", "lam": 1.0, "graph": "natural", "series": "log_power", "max_lag": 4}
+"""Training windows (hop 0.5 s) linked when visible in the NVG of their log power and at most 2 s apart."""
+
+
+class ConstraintRow(NamedTuple):
+    """Phase 2 with one extra constraint (or none), over all folds."""
+
+    phase2: str
+    accuracy_mean: float
+    """LDA on the bits of the trials, as in the main table."""
+    violation_rate: float
+    """Fraction of test-trial bits (windows the autoencoder never saw) breaking at least one rule of RULES."""
+    edge_distance: float
+    """Mean Hamming distance of the bits along the edges of GRAPH over the fold's training windows."""
 
 
 class DiscreteRow(NamedTuple):
@@ -51,56 +72,73 @@ class DiscreteRow(NamedTuple):
     fold_accuracies: list[float]
 
 
-def _binary_accuracy(classifier, codes_train, y_train, codes_test, y_test) -> float:
-    classifier.fit(codes_train, y_train)
+def _accuracy(classifier, codes_NH, y_N, train_N, test_N) -> float:
+    classifier.fit(codes_NH[train_N], y_N[train_N])
     if hasattr(classifier, "decision_function"):
-        return accuracy_and_auc(classifier.decision_function(codes_test), y_test)[0]
-    return float(np.mean(classifier.predict(codes_test) == y_test))
+        return accuracy_and_auc(classifier.decision_function(codes_NH[test_N]), y_N[test_N])[0]
+    return float(np.mean(classifier.predict(codes_NH[test_N]) == y_N[test_N]))
+
+
+@torch.no_grad()
+def constraint_measures(binary, fold, test_N: np.ndarray) -> tuple[float, float]:
+    """(rule violation rate on the test trials' bits, mean edge Hamming distance on the training graph)."""
+    rules, graph = build_constraint(RULES), build_constraint(GRAPH)
+    rules.attach(binary)
+    x_test = torch.from_numpy(fold.X_trials[test_N])
+    violation = rules.metrics(binary, binary(x_test))["violation_rate"]
+    X_train = torch.from_numpy(fold.X_train)
+    graph.observe_training_rows(TrainingRows(X_train, torch.arange(len(X_train)), fold.segment_starts))
+    return violation, graph.metrics(binary, None)["edge_code_distance"]
 
 
 def evaluate_discrete(task: LoadedTask, folds: int, phase1: AEVariant = PHASE1, phase2: Phase2Config = PHASE2,
-                      progress: bool = True) -> list[DiscreteRow]:
+                      progress: bool = True) -> tuple[list[DiscreteRow], list[ConstraintRow]]:
+    """The code table and the constraint table over ``folds`` ShuffleSplit folds."""
     torch.set_num_threads(1)
     y_N = (task.trials.labels_N == list(TASKS[task.name].classes)[1]).astype(int)
     accuracies: dict[str, list[float]] = {}
-    last = {}
+    measures: dict[str, list[tuple[float, float, float]]] = {}
+    extra = {"none": [], "+ logic_rules": [RULES], "+ visibility_graph": [GRAPH]}
     with threadpool_limits(1):
         for train_N, test_N in tqdm(splits_for(len(y_N), folds), desc="discrete (fold)", disable=not progress):
             fold = fold_inputs(task, test_N, phase1.representation)
             continuous = train_autoencoder(phase1, fold.X_train)
             config = variant_config(phase1, fold.X_train.shape[1])
-            binary = discretize(continuous, config, fold.X_train, phase2, fold.segment_starts).model
+            binaries = {
+                name: discretize(continuous, config, fold.X_train,
+                                 replace(phase2, constraints=[*config.constraints, *specs]), fold.segment_starts).model
+                for name, specs in extra.items()
+            }
+            binary = binaries["none"]
             with torch.no_grad():
                 x_NF = torch.from_numpy(fold.X_trials)
-                codes = {
-                    "continuous": continuous.encode(x_NF).numpy(),
-                    "phase-1 pre-activations >= 0": (continuous.pre_activations(x_NF) >= 0).numpy().astype(np.uint8),
-                    "phase 2": InferenceEncoder(binary)(x_NF).numpy(),
-                }
+                float_codes = continuous.encode(x_NF).numpy()
+                thresholded = (continuous.pre_activations(x_NF) >= 0).numpy().astype(np.uint8)
+                bits = {name: InferenceEncoder(model)(x_NF).numpy() for name, model in binaries.items()}
             h = continuous.config.hidden_size
             tests = [
-                ("continuous codes (float32) + LDA", codes["continuous"], CLASSIFIERS["LDA"]()),
-                ("bits, phase 1 thresholded (no phase 2) + LDA", codes["phase-1 pre-activations >= 0"],
-                 CLASSIFIERS["LDA"]()),
-                ("bits after phase 2 + LDA", codes["phase 2"], CLASSIFIERS["LDA"]()),
-                ("bits after phase 2, packed + logistic regression", pack_bits(codes["phase 2"]),
-                 BitsLogisticRegression(h)),
-                (f"bits after phase 2, packed + Hamming {HAMMING_K}-NN", pack_bits(codes["phase 2"]),
+                ("continuous codes (float32) + LDA", float_codes, CLASSIFIERS["LDA"]()),
+                ("bits, phase 1 thresholded at a = 0 (no phase 2) + LDA", thresholded, CLASSIFIERS["LDA"]()),
+                ("bits after phase 2 + LDA", bits["none"], CLASSIFIERS["LDA"]()),
+                ("bits after phase 2, packed + logistic regression", pack_bits(bits["none"]), BitsLogisticRegression(h)),
+                (f"bits after phase 2, packed + Hamming {HAMMING_K}-NN", pack_bits(bits["none"]),
                  HammingNearestNeighbors(HAMMING_K)),
             ]
             for method, codes_NH, classifier in tests:
-                accuracy = _binary_accuracy(classifier, codes_NH[train_N], y_N[train_N], codes_NH[test_N], y_N[test_N])
-                accuracies.setdefault(method, []).append(accuracy)
-            last = {"continuous": continuous, "binary": binary, "x_1F": fold.X_trials[:1]}
-        latency = encode_latencies(last["continuous"], last["binary"], last["x_1F"])
-    h = last["continuous"].config.hidden_size
-    rows = []
-    for method, values in accuracies.items():
-        packed = "packed" in method or "bits" in method
-        rows.append(DiscreteRow(method, float(np.mean(values)), float(np.std(values)),
-                                latency["bits"] if packed else latency["continuous"],
-                                -(-h // 8) if packed else 4 * h, values))
-    return rows
+                accuracies.setdefault(method, []).append(_accuracy(classifier, codes_NH, y_N, train_N, test_N))
+            for name, model in binaries.items():
+                accuracy = _accuracy(CLASSIFIERS["LDA"](), bits[name], y_N, train_N, test_N)
+                measures.setdefault(name, []).append((accuracy, *constraint_measures(model, fold, test_N)))
+        latency = encode_latencies(continuous, binary, fold.X_trials[:1])
+    h = continuous.config.hidden_size
+    rows = [
+        DiscreteRow(method, float(np.mean(values)), float(np.std(values)),
+                    latency["continuous" if method.startswith("continuous") else "bits"],
+                    4 * h if method.startswith("continuous") else -(-h // 8), values)
+        for method, values in accuracies.items()
+    ]
+    constraint_rows = [ConstraintRow(name, *map(float, np.mean(values, axis=0))) for name, values in measures.items()]
+    return rows, constraint_rows
 
 
 def encode_latencies(continuous, binary, x_1F: np.ndarray) -> dict[str, float]:
@@ -114,6 +152,14 @@ def encode_latencies(continuous, binary, x_1F: np.ndarray) -> dict[str, float]:
 
 
 COLUMNS = ("codes + classifier", "accuracy", "std", "encode latency (us)", "code bytes")
+
+
+def constraint_table(rows: list[ConstraintRow]) -> list[str]:
+    lines = ["| phase 2 constraints | LDA accuracy on bits | rule violation rate (test trials) "
+             "| mean edge Hamming distance (training graph) |", "|---|---|---|---|"]
+    for r in rows:
+        lines.append(f"| {r.phase2} | {r.accuracy_mean:.3f} | {r.violation_rate:.3f} | {r.edge_distance:.2f} |")
+    return lines
 
 
 def discrete_table(rows: list[DiscreteRow]) -> list[str]:

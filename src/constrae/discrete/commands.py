@@ -25,3 +25,36 @@ def discretize_command(
         f"dead units {summary['dead_fraction']:.1%}\n"
         f"wrote {out}"
     )
+
+
+def bench_discrete_command(
+    subject: Path = typer.Option(DEFAULT_SUBJECT, help="Folder of one subject's eegmmidb EDF files."),
+    task: str = typer.Option("imagery_fists_feet", help=f"Task: {', '.join(TASKS)}."),
+    folds: int = typer.Option(10, min=1, help="ShuffleSplit folds (test 20 %, random_state 42)."),
+    out: Path = typer.Option(Path("reports/discrete"), help="Folder for discrete.md and discrete.json."),
+    progress: bool = typer.Option(True, help="Show a progress bar."),
+) -> None:
+    """Continuous against binary codes of the same model on S001, and phase 2 with logic rules or a visibility graph."""
+    import json
+
+    from constrae.bench.discrete import GRAPH, PHASE1, PHASE2, RULES, constraint_table, discrete_table, evaluate_discrete
+    from constrae.bench.tasks import load_task
+    from constrae.fileio import atomic_write_text
+
+    rows, constraint_rows = evaluate_discrete(load_task(task, subject), folds, progress=progress)
+    header = (
+        f"Subject {subject.name}, {task}, {folds} ShuffleSplit folds (test 20 %, random_state 42), trials 1-2 s after "
+        f"the cue. Phase 1: {PHASE1.name}, {PHASE1.model['hidden_size']} units, trained without labels on each fold's "
+        f"training windows; phase 2 on the same windows: {PHASE2.anneal_epochs} discretisation epochs, "
+        f"{PHASE2.finetune_epochs} fine-tuning epochs. Encode latency: median, one model input, one thread."
+    )
+    lines = [header, "", *discrete_table(rows), "", f"Rules: {RULES['rules']} over groups {RULES['groups']}; "
+             f"graph: {GRAPH}.", "", *constraint_table(constraint_rows)]
+    typer.echo("\n".join(lines))
+    written = [
+        atomic_write_text(out / "discrete.md", "# Binary codes\n\n" + "\n".join(lines) + "\n"),
+        atomic_write_text(out / "discrete.json", json.dumps(
+            {"codes": [r._asdict() for r in rows], "constraints": [r._asdict() for r in constraint_rows]}, indent=2)),
+    ]
+    for path in written:
+        typer.echo(f"wrote {path}")
