@@ -22,7 +22,7 @@ def test_unit_zero_is_the_most_significant_bit_and_the_last_byte_is_zero_padded(
 def test_pack_then_unpack_gives_the_bits_back():
     bits = (np.random.default_rng(0).random((7, 21)) > 0.5).astype(np.uint8)
     assert np.array_equal(unpack_bits(pack_bits(bits), 21), bits)
-    with pytest.raises(DataError, match="for 30 units, got uint8 \(7, 3\)"):
+    with pytest.raises(DataError, match=r"for 30 units, got uint8 \(7, 3\)"):
         unpack_bits(pack_bits(bits), 30)
 
 
