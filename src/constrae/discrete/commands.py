@@ -37,7 +37,9 @@ def bench_discrete_command(
     """Continuous against binary codes of the same model on S001, and phase 2 with logic rules or a visibility graph."""
     import json
 
-    from constrae.bench.discrete import GRAPH, PHASE1, PHASE2, RULES, constraint_table, discrete_table, evaluate_discrete
+    from constrae.bench.discrete import (
+        CONSTRAINED_PHASE2, GRAPH, PHASE1, PHASE2, RULES, constraint_table, discrete_table, evaluate_discrete,
+    )
     from constrae.bench.tasks import load_task
     from constrae.fileio import atomic_write_text
 
@@ -48,8 +50,13 @@ def bench_discrete_command(
         f"training windows; phase 2 on the same windows: {PHASE2.anneal_epochs} discretisation epochs, "
         f"{PHASE2.finetune_epochs} fine-tuning epochs. Encode latency: median, one model input, one thread."
     )
-    lines = [header, "", *discrete_table(rows), "", f"Rules: {RULES['rules']} over groups {RULES['groups']}; "
-             f"graph: {GRAPH}.", "", *constraint_table(constraint_rows)]
+    c = CONSTRAINED_PHASE2
+    constrained = (
+        f"Phase 2 with constraints: {c.anneal_epochs} + {c.finetune_epochs} epochs, batch {c.batch_size}, lr {c.lr}, "
+        f"encoder trained in both stages, {c.val_fraction:.0%} of the training windows held out for validation. "
+        f"Rules (lam {RULES['lam']}): {RULES['rules']} over groups {RULES['groups']}. Graph: {GRAPH}."
+    )
+    lines = [header, "", *discrete_table(rows), "", constrained, "", *constraint_table(constraint_rows)]
     typer.echo("\n".join(lines))
     written = [
         atomic_write_text(out / "discrete.md", "# Binary codes\n\n" + "\n".join(lines) + "\n"),

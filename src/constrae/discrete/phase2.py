@@ -47,6 +47,8 @@ class Phase2Config:
     """Seeds shuffling and any corruption noise of both stages."""
     constraints: list[dict] | None = None
     """Constraints of phase 2 (e.g. logic rules, a visibility graph); null keeps phase 1's."""
+    val_fraction: float | None = None
+    """Validation split of both stages (seeded by ``seed``); null keeps phase 1's."""
 
     def __post_init__(self) -> None:
         require(self.anneal_epochs >= 0, "anneal_epochs", f"must be >= 0, got {self.anneal_epochs}")
@@ -56,6 +58,8 @@ class Phase2Config:
         require(self.temperature > 0, "temperature", f"must be > 0, got {self.temperature}")
         require(self.lr > 0, "lr", f"must be > 0, got {self.lr}")
         require(self.batch_size >= 1, "batch_size", f"must be >= 1, got {self.batch_size}")
+        require(self.val_fraction is None or 0 <= self.val_fraction < 1, "val_fraction",
+                f"must be in [0, 1), got {self.val_fraction}")
 
     @classmethod
     def from_mapping(cls, mapping, where: str = "phase 2 config") -> "Phase2Config":
@@ -84,7 +88,8 @@ def stage_config(phase1: RunConfig, phase2: Phase2Config, anneal_epochs: int, ep
         model=replace(phase1.model, activation="binary", activation_params=params),
         constraints=phase1.constraints if phase2.constraints is None else phase2.constraints,
         train=TrainConfig(optimizer="adam", lr=phase2.lr, batch_size=phase2.batch_size, epochs=max(epochs, 1),
-                          val_fraction=phase1.train.val_fraction, seed=phase2.seed),
+                          val_fraction=phase1.train.val_fraction if phase2.val_fraction is None else phase2.val_fraction,
+                          seed=phase2.seed),
     )
 
 
