@@ -60,6 +60,11 @@ class Phase2Config:
         require(self.batch_size >= 1, "batch_size", f"must be >= 1, got {self.batch_size}")
         require(self.val_fraction is None or 0 <= self.val_fraction < 1, "val_fraction",
                 f"must be in [0, 1), got {self.val_fraction}")
+        if self.constraints is not None:
+            from constrae.constraints import build_constraints
+
+            # Checked now and stored in canonical form, as RunConfig does.
+            self.constraints = [c.to_config() for c in build_constraints(self.constraints)]
 
     @classmethod
     def from_mapping(cls, mapping, where: str = "phase 2 config") -> "Phase2Config":
