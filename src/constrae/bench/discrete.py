@@ -41,12 +41,14 @@ PHASE1 = AEVariant(
 """The phase-1 model: sigmoid units, whose 0.5 cut is the binary units' threshold at a = 0."""
 
 PHASE2 = Phase2Config(anneal_epochs=10, finetune_epochs=10, finetune_encoder=False, batch_size=64)
-CONSTRAINED_PHASE2 = Phase2Config(anneal_epochs=15, finetune_epochs=15, finetune_encoder=True, batch_size=32, lr=3e-3,
-                                  val_fraction=0.2)
-"""Phase 2 of the constraint table: a rule that turns units off needs their pre-activations
-(|a| ~ 4 here) to move by several units, i.e. many more Adam steps than PHASE2 takes; the
-encoder trains in both stages. 20 % of the training windows are held out as validation."""
-HAMMING_K = 5
+CONSTRAINED_PHASE2 = Phase2Config(anneal_epochs=15, finetune_epochs=15, finetune_encoder=True, batch_size=32, lr=2e-2,
+                                  learn_threshold=True, train_encoder_weights=False, val_fraction=0.2)
+"""Phase 2 of the constraint table. With 2080 inputs and about 700 training windows the
+encoder's weights can fit a rule to the training windows alone (measured: 1 % violations on
+them, 90 % on held-out windows), so here they stay as in phase 1 and the rules and the graph
+act through the biases and learned thresholds, which carry over to new windows; turning units
+off moves pre-activations of |a| ~ 4 by several units, hence the large learning rate. 20 % of
+the training windows are held out as validation."""
 RULES = {"name": "logic_rules", "lam": 10.0, "groups": {"block": list(range(8))},
          "rules": ["at_most(2, block)", "at_least(1, block)", "implies(u8, u9)", "exclusive(u10, u11)"]}
 """An arbitrary rule set over the first units: what matters is whether training makes the bits obey it."""

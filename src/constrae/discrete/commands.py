@@ -53,7 +53,8 @@ def bench_discrete_command(
     c = CONSTRAINED_PHASE2
     constrained = (
         f"Phase 2 with constraints: {c.anneal_epochs} + {c.finetune_epochs} epochs, batch {c.batch_size}, lr {c.lr}, "
-        f"encoder trained in both stages, {c.val_fraction:.0%} of the training windows held out for validation. "
+        f"encoder weights frozen, biases and learned thresholds trained in both stages, "
+        f"{c.val_fraction:.0%} of the training windows held out for validation. "
         f"Rules (lam {RULES['lam']}): {RULES['rules']} over groups {RULES['groups']}. Graph: {GRAPH}."
     )
     lines = [header, "", *discrete_table(rows), "", constrained, "", *constraint_table(constraint_rows)]

@@ -39,6 +39,10 @@ class Phase2Config:
     """Fine-tuning epochs on the binary codes (0 skips it)."""
     finetune_encoder: bool = False
     """Fine-tune the encoder (and threshold) as well as the decoder."""
+    train_encoder_weights: bool = True
+    """False keeps the encoder's weight matrices as in phase 1 in both stages (its biases and
+    the thresholds still train): constraints then act through per-unit offsets, which carry
+    over to new inputs instead of being fitted to the training rows."""
     lr: float = 1e-3
     """Adam learning rate of both stages."""
     batch_size: int = 128
@@ -111,12 +115,22 @@ def transfer_weights(source: dict[str, torch.Tensor], model: Autoencoder) -> Non
     model.load_state_dict({**target, **source})
 
 
-def run_stage(config: RunConfig, state, X_BN, segment_starts, freeze_encoder: bool):
+def frozen_parameters(model: Autoencoder, phase2: Phase2Config, fine_tuning: bool) -> list[torch.nn.Parameter]:
+    """What a stage does not train: the whole encoder and threshold when fine-tuning the
+    decoder alone, else the encoder's weight matrices unless ``train_encoder_weights``."""
+    if fine_tuning and not phase2.finetune_encoder:
+        return [*model.encoder.parameters(), *model.activation.parameters()]
+    if not phase2.train_encoder_weights:
+        return [w for w in model.encoder.weight_matrices() if isinstance(w, torch.nn.Parameter)]
+    return []
+
+
+def run_stage(config: RunConfig, state, X_BN, segment_starts, phase2: Phase2Config, fine_tuning: bool):
     model, objective = build(config)
     transfer_weights(state["model"], model)
     if state.get("objective") is not None:
         objective.load_state_dict(state["objective"])
-    frozen = [*model.encoder.parameters(), *model.activation.parameters()] if freeze_encoder else []
+    frozen = frozen_parameters(model, phase2, fine_tuning)
     for parameter in frozen:
         parameter.requires_grad_(False)
     history = Trainer(model, objective, config, progress=False).fit(X_BN, segment_starts=segment_starts)
@@ -132,13 +146,12 @@ def discretize(
     X_BN = torch.as_tensor(X)
     state = {"model": model.state_dict(), "objective": None}
     history: list[dict[str, float]] = []
-    stages = [(1, phase2.anneal_epochs, phase2.anneal_epochs, False),
-              (2, 0, phase2.finetune_epochs, not phase2.finetune_encoder)]
-    for stage, anneal, epochs, freeze in stages:
+    stages = [(1, phase2.anneal_epochs, phase2.anneal_epochs, False), (2, 0, phase2.finetune_epochs, True)]
+    for stage, anneal, epochs, fine_tuning in stages:
         if epochs == 0:
             continue
         config = stage_config(phase1, phase2, anneal, epochs)
-        binary, objective, records = run_stage(config, state, X_BN, segment_starts, freeze)
+        binary, objective, records = run_stage(config, state, X_BN, segment_starts, phase2, fine_tuning)
         state = {"model": binary.state_dict(), "objective": objective.state_dict()}
         history += [{**r, "epoch": len(history) + i, "phase2_stage": stage} for i, r in enumerate(records)]
     final_config = stage_config(phase1, phase2, 0, phase2.anneal_epochs + phase2.finetune_epochs)
