@@ -106,3 +106,14 @@ def test_discretize_an_eeg_run_keeps_its_preprocessing_and_gives_bits(shared_dat
     bits = FeatureExtractor.load(tmp_path / "p2").transform_recording(read_recording(s001 / "S001R04.edf"))
     assert bits.dtype == np.uint8 and set(np.unique(bits)) <= {0, 1}
     assert "val/visibility_graph/edge_code_distance" in read_metrics(tmp_path / "p2")[-1]
+
+
+def test_frozen_encoder_weights_leave_only_the_offsets_to_learn(shapes_run):
+    phase1_model, phase1 = load_model(shapes_run)
+    X = load_training_data(phase1.data).X
+    phase2 = Phase2Config(anneal_epochs=1, finetune_epochs=1, finetune_encoder=True, learn_threshold=True,
+                          train_encoder_weights=False, lr=1e-2)
+    model = discretize(phase1_model, phase1, X, phase2).model
+    assert torch.equal(model.encoder.weight, phase1_model.encoder.weight)
+    assert not torch.equal(model.encoder.bias, phase1_model.encoder.bias)
+    assert model.activation.threshold_H.abs().min() > 0

@@ -49,6 +49,7 @@ them, 90 % on held-out windows), so here they stay as in phase 1 and the rules a
 act through the biases and learned thresholds, which carry over to new windows; turning units
 off moves pre-activations of |a| ~ 4 by several units, hence the large learning rate. 20 % of
 the training windows are held out as validation."""
+HAMMING_K = 5
 RULES = {"name": "logic_rules", "lam": 10.0, "groups": {"block": list(range(8))},
          "rules": ["at_most(2, block)", "at_least(1, block)", "implies(u8, u9)", "exclusive(u10, u11)"]}
 """An arbitrary rule set over the first units: what matters is whether training makes the bits obey it."""
