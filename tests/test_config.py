@@ -25,7 +25,7 @@ def config_with(**sections) -> dict:
         (config_with(constraints=[{"kind": "masking"}]), r"constraints\[0\]: expected a mapping with a 'name' key"),
         ({"model": {"hidden_size": 8, "activation": "topk", "activation_params": {"k": 9}}}, r"k=9 must be an integer in \[1, hidden_size=8\]"),
         ({"model": {"hidden_size": 8, "activation": "topk"}}, r"activation 'topk' needs 'k'"),
-        ({"model": {"activation": "softsign"}}, r"unknown activation 'softsign'; allowed: linear, relu, sigmoid, tanh, topk"),
+        ({"model": {"activation": "softsign"}}, r"unknown activation 'softsign'; allowed: binary, linear, relu, sigmoid, tanh, topk"),
         ({"model": {"encoder": "conv9"}}, r"unknown encoder 'conv9'; allowed: .*dense"),
         ({"model": {"encoder_params": {"channels": 4}}}, r"model.encoder_params: unknown key 'channels' for encoder 'dense'; allowed: \(none\)"),
         (config_with(loss="l2"), r"'l2' is not allowed; allowed: 'mse', 'cross_entropy'"),

@@ -7,7 +7,7 @@ import torch
 
 from constrae import RunConfig, Trainer, build
 from constrae.config import ModelConfig, TrainConfig
-from constrae.constraints import Constraint, build_constraint, constraints
+from constrae.constraints import Constraint, TrainingRows, build_constraint, constraints
 from constrae.encoders import encoders
 from constrae.model import Autoencoder
 from constrae.registry import Registry
@@ -51,6 +51,8 @@ def test_penalty_is_a_finite_differentiable_scalar(name):
     model = small_model(constraint=constraint)
     constraint.attach(model)
     x_BN = torch.rand(16, 9)
+    if constraint.needs_training_rows:
+        constraint.observe_training_rows(TrainingRows(x_BN, torch.arange(16), [0]))
     value = constraint.penalty(model, model(constraint.corrupt(x_BN)), **labels_for(constraint, 16))
     assert value.shape == ()
     assert torch.isfinite(value)

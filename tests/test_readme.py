@@ -21,6 +21,8 @@ def test_python_examples_run():
 
 
 def test_yaml_examples_are_valid_and_the_first_is_the_default_job_config():
+    from constrae.discrete.phase2 import Phase2Config
+    from constrae.discrete.run import load_phase2_config
     from constrae.stacked.config import StackRunConfig, load_stack_config
 
     default, *others = blocks("yaml")
@@ -34,6 +36,8 @@ def test_yaml_examples_are_valid_and_the_first_is_the_default_job_config():
             from_dict(SearchSpace, mapping, "README search space")
         elif "layers" in mapping:
             assert StackRunConfig.from_mapping(mapping) == load_stack_config(ROOT / "examples" / "stacked_shapes.yaml")
+        elif "anneal_epochs" in mapping:
+            assert Phase2Config.from_mapping(mapping) == load_phase2_config(ROOT / "examples" / "phase2.yaml")
         else:
             RunConfig.from_mapping(mapping)
 

@@ -29,6 +29,8 @@ class CodeActivation(nn.Module):
     registered_name: ClassVar[str]
     output_range: ClassVar[tuple[float, float]] = (-float("inf"), float("inf"))
     active_threshold: ClassVar[float] = 0.0
+    outputs_bits: ClassVar[bool] = False
+    """True for binary units: inference paths (ONNX, NumPy, FeatureExtractor) give uint8 bits."""
 
     def __init__(self, hidden_size: int) -> None:
         super().__init__()
@@ -36,6 +38,13 @@ class CodeActivation(nn.Module):
 
     def derivative(self, pre_BH: torch.Tensor, codes_BH: torch.Tensor) -> torch.Tensor | None:
         return None
+
+    def unit_probabilities(self, pre_BH: torch.Tensor) -> torch.Tensor | None:
+        """P(unit on) per code for units read as binary (sigmoid, binary), else None."""
+        return None
+
+    def on_epoch_start(self, epoch: int) -> None:
+        """Runs before every training epoch (0-based); schedules set their state here."""
 
 
 @activations.register("sigmoid")
@@ -50,6 +59,9 @@ class Sigmoid(CodeActivation):
 
     def derivative(self, pre_BH, codes_BH):
         return codes_BH * (1 - codes_BH)
+
+    def unit_probabilities(self, pre_BH):
+        return torch.sigmoid(pre_BH)
 
 
 @activations.register("tanh")
@@ -112,3 +124,7 @@ class TopK(CodeActivation):
 def build_activation(name: str, hidden_size: int, params: dict) -> CodeActivation:
     """Instantiate activation ``name``; unknown or missing params raise ConfigError."""
     return build_registered(activations, name, "model.activation_params", ("hidden_size",), hidden_size, **params)
+
+
+# Binary units live with the rest of phase 2; importing them registers "binary".
+from constrae.discrete import binary as _binary  # noqa: E402, F401

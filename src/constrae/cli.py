@@ -17,6 +17,7 @@ from constrae.errors import ConstraeError
 from constrae.extractor import FeatureExtractor
 from constrae.fileio import atomic_write_bytes
 from constrae.loading import check_matrix, read_npy
+from constrae.model import InferenceEncoder
 from constrae.run import resume_run, start_run, write_figures
 
 app = typer.Typer(add_completion=False, no_args_is_help=True, help=__doc__)
@@ -92,7 +93,7 @@ def encode(
         model, config = checkpoint.load_model(run_dir)
         X = check_matrix(read_npy(input), str(input), n_features=config.model.input_size)
         with torch.no_grad():
-            codes = model.encode(torch.from_numpy(X)).numpy()
+            codes = InferenceEncoder(model)(torch.from_numpy(X)).numpy()
         what = "rows"
     buffer = io.BytesIO()
     np.save(buffer, codes)
@@ -149,11 +150,15 @@ def export(
         written.append(quantize_int8(output, output.with_suffix(".int8.onnx")))
     probe_BN = torch.rand(8, config.model.input_size)
     with torch.no_grad():
-        expected = model.encode(probe_BN).numpy()
+        expected = InferenceEncoder(model)(probe_BN).numpy().astype(np.float64)
     for path in written:
-        error = float(np.abs(OnnxEncoder(path)(probe_BN.numpy()) - expected).max())
+        error = float(np.abs(OnnxEncoder(path)(probe_BN.numpy()).astype(np.float64) - expected).max())
         typer.echo(f"wrote {path}: {config.model.input_size} -> {config.model.hidden_size}, max |onnx - torch| {error:.2e}")
 
+
+from constrae.discrete.commands import bench_discrete_command, discretize_command  # noqa: E402
+
+app.command(name="discretize")(fail_cleanly(discretize_command))
 
 bench_app = typer.Typer(no_args_is_help=True, help="Benchmarks against the baselines a user would otherwise run.")
 app.add_typer(bench_app, name="bench")
@@ -191,6 +196,9 @@ def bench_decode(
             typer.echo(line)
     for path in write_decode_report(rows, out, header):
         typer.echo(f"wrote {path}")
+
+
+bench_app.command("discrete")(fail_cleanly(bench_discrete_command))
 
 
 @bench_app.command("latency")

@@ -26,7 +26,7 @@ class ModelConfig:
     encoder_params: dict = field(default_factory=dict)
     """Keyword arguments of the encoder (none for dense)."""
     activation: str = "sigmoid"
-    """Registered code activation: sigmoid, tanh, relu, topk, linear, or your own."""
+    """Registered code activation: sigmoid, tanh, relu, topk, linear, binary, or your own."""
     activation_params: dict = field(default_factory=dict)
     """Keyword arguments of the activation, e.g. {k: 25} for topk."""
     tied: bool = False

@@ -2,7 +2,8 @@
 
 Shapes: ``b`` batch, ``n`` input features, ``h`` hidden units. The exported graph
 has one input ``x`` of shape (batch, n) and one output ``codes`` of shape (batch, h),
-with ``batch`` dynamic.
+with ``batch`` dynamic: float32 codes, or for binary units uint8 bits (0/1, one per
+unit, not packed; ``constrae.bits.pack_bits`` packs them).
 """
 
 import copy

@@ -8,7 +8,7 @@ import torch
 from constrae import checkpoint
 from constrae.data import Preprocessing, Recording
 from constrae.errors import CheckpointError
-from constrae.model import Autoencoder
+from constrae.model import Autoencoder, InferenceEncoder
 
 
 class FeatureExtractor:
@@ -40,6 +40,6 @@ class FeatureExtractor:
 
     @torch.no_grad()
     def transform_recording(self, recording: Recording, starts_N: np.ndarray | None = None) -> np.ndarray:
-        """(n, h) codes of the windows at ``starts_N`` (default: every hop)."""
+        """(n, h) codes of the windows at ``starts_N`` (default: every hop); uint8 bits for binary units."""
         x_NF = self.preprocessing.model_inputs(recording, starts_N)
-        return self.model.encode(torch.from_numpy(x_NF)).numpy()
+        return InferenceEncoder(self.model)(torch.from_numpy(x_NF)).numpy()

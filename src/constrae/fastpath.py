@@ -54,8 +54,14 @@ def _activation(model: Autoencoder) -> Callable[[np.ndarray], np.ndarray]:
     if name == "topk":
         k = model.activation.k
         return lambda pre_BH: _keep_top(pre_BH, pre_BH, k)
+    if name == "binary":
+        # uint8 bits, as the exported encoder gives: 1 where a >= theta.
+        threshold = model.activation.threshold_H
+        theta_H = np.zeros(model.config.hidden_size, np.float32) if threshold is None else _array(threshold)
+        return lambda pre_BH: (pre_BH >= theta_H).view(np.uint8)
     raise UnsupportedError(
-        f"NumpyEncoder cannot run activation {name!r} (model.activation); it runs: sigmoid, tanh, relu, linear, topk"
+        f"NumpyEncoder cannot run activation {name!r} (model.activation); "
+        "it runs: sigmoid, tanh, relu, linear, topk, binary"
     )
 
 
@@ -164,8 +170,8 @@ class NumpyEncoder:
         return cls(stage, activation, gate, model.config.input_size, model.config.hidden_size)
 
     def __call__(self, x_BN: np.ndarray) -> np.ndarray:
-        """Codes (b, h) float32 of ``x_BN`` (b, n). Values are not scanned for NaN (that
-        would cost more than the encoding); NaN inputs give NaN codes, as in torch."""
+        """Codes (b, h) float32 of ``x_BN`` (b, n), uint8 bits for binary units. Values are not
+        scanned for NaN (that would cost more than the encoding); NaN inputs give NaN codes, as in torch."""
         x_BN = np.ascontiguousarray(x_BN, dtype=np.float32)
         if x_BN.ndim != 2 or x_BN.shape[1] != self.n_features:
             raise DataError(f"input to NumpyEncoder: has shape {x_BN.shape}, the model expects (b, {self.n_features})")
@@ -173,4 +179,4 @@ class NumpyEncoder:
         codes_BH = self.activation(pre_BH)
         if self.gate is not None:
             codes_BH = self.gate(codes_BH, pre_BH)
-        return codes_BH.astype(np.float32, copy=False)
+        return codes_BH if codes_BH.dtype == np.uint8 else codes_BH.astype(np.float32, copy=False)

@@ -87,6 +87,10 @@ class Autoencoder(nn.Module):
     def decode(self, codes_BH: torch.Tensor) -> torch.Tensor:
         return self.output_activation(self.decoder(codes_BH))
 
+    def on_epoch_start(self, epoch: int) -> None:
+        """Before every training epoch: lets a scheduled activation (binary) set its state."""
+        self.activation.on_epoch_start(epoch)
+
     def forward(self, x_BN: torch.Tensor) -> AutoencoderOutput:
         if self.encoder.stochastic:
             return self.forward_stochastic(x_BN)
@@ -106,14 +110,23 @@ class Autoencoder(nn.Module):
 
 
 class InferenceEncoder(nn.Module):
-    """The inference path alone (x -> codes), the module exported to ONNX."""
+    """The inference path alone (x -> codes), the module exported to ONNX.
+
+    Binary units (``activation.outputs_bits``) give uint8 bits, 1 where the code is > 0
+    (the 1s of {0, 1} codes, the +1s of sign codes), one per unit, not packed."""
 
     def __init__(self, autoencoder: Autoencoder) -> None:
         super().__init__()
         self.autoencoder = autoencoder
 
     def forward(self, x_BN: torch.Tensor) -> torch.Tensor:
-        return self.autoencoder.encode(x_BN)
+        codes_BH = self.autoencoder.encode(x_BN)
+        return codes_to_bits(codes_BH) if self.autoencoder.activation.outputs_bits else codes_BH
+
+
+def codes_to_bits(codes_BH: torch.Tensor) -> torch.Tensor:
+    """uint8 1 where a binary code is on (> 0), else 0."""
+    return (codes_BH > 0).to(torch.uint8)
 
 
 def build_encoder(config: ModelConfig) -> CodeEncoder:

@@ -6,7 +6,7 @@ import torch
 from torch import nn
 from torch.nn import functional as F
 
-from constrae.constraints import Constraint
+from constrae.constraints import Constraint, TrainingRows
 from constrae.errors import ConfigError
 from constrae.model import Autoencoder, AutoencoderOutput
 
@@ -70,6 +70,25 @@ class Objective(nn.Module):
     def after_step(self, model: Autoencoder) -> None:
         for constraint in self.constraints:
             constraint.after_step(model)
+
+    def on_epoch_start(self, epoch: int) -> None:
+        for constraint in self.constraints:
+            constraint.on_epoch_start(epoch)
+
+    def observe_training_rows(self, rows: TrainingRows) -> None:
+        for constraint in self.constraints:
+            if constraint.needs_training_rows:
+                constraint.observe_training_rows(rows)
+
+    def constraint_metrics(self, model: Autoencoder, output: AutoencoderOutput) -> dict[str, float]:
+        """Every constraint's own metrics, as "<constraint label>/<metric>"."""
+        labels = [c.registered_name for c in self.constraints]
+        numbered = [n if labels.count(n) == 1 else f"{n}_{labels[:i].count(n) + 1}" for i, n in enumerate(labels)]
+        return {
+            f"{label}/{name}": value
+            for label, constraint in zip(numbered, self.constraints)
+            for name, value in constraint.metrics(model, output).items()
+        }
 
 
 def require_labels(y_B: torch.Tensor | None, term: str) -> torch.Tensor:

@@ -16,6 +16,7 @@ from constrae import checkpoint
 from constrae.config import RunConfig, TrainConfig
 from constrae.errors import ConfigError, ConstraeError, DataError
 from constrae.metrics import code_metrics
+from constrae.constraints import TrainingRows
 from constrae.model import Autoencoder
 from constrae.objective import Objective
 
@@ -86,15 +87,23 @@ class Trainer:
         self.state: dict[str, Any] = {"epoch": 0, "best": None, "bad_epochs": 0, "stopped": False, "history": []}
 
     def fit(
-        self, X_BN: torch.Tensor, resume: bool = False, y_B: torch.Tensor | None = None
+        self,
+        X_BN: torch.Tensor,
+        resume: bool = False,
+        y_B: torch.Tensor | None = None,
+        segment_starts: list[int] | None = None,
     ) -> list[dict[str, float]]:
         """Train on ``X_BN`` (b samples, n features); returns the per-epoch log.
 
         ``y_B`` holds class indices (int64, one per row) for discriminative constraints;
         it is split and shuffled with the rows and changes nothing else.
+        ``segment_starts`` gives the first row of each recording when the rows are
+        windows of several recordings in time order (constraints over the sample
+        sequence, such as visibility graphs, must not link across them).
         """
         y_B = check_labels(y_B, len(X_BN), self.objective.needs_labels)
         train_idx, val_idx = split_indices(len(X_BN), self.config.val_fraction, self.config.seed)
+        self.objective.observe_training_rows(TrainingRows(X_BN, train_idx, segment_starts or [0]))
         X_train, X_val = X_BN[train_idx], X_BN[val_idx]
         y_train, y_val = (None, None) if y_B is None else (y_B[train_idx], y_B[val_idx])
         if resume:
@@ -108,6 +117,8 @@ class Trainer:
             if self.state["stopped"]:
                 break
             started = time.perf_counter()
+            self.model.on_epoch_start(epoch)
+            self.objective.on_epoch_start(epoch)
             record = {"epoch": epoch, **self.train_epoch(X_train, y_train)}
             if len(X_val):
                 record.update(self.evaluate(X_val, prefix="val/", y_B=y_val))
@@ -179,7 +190,12 @@ class Trainer:
         )
         self.model.train(was_training)
         self.objective.train(was_training)
-        record = {"loss": float(loss.total), **{k: float(v) for k, v in loss.terms.items()}, **metrics.summary()}
+        record = {
+            "loss": float(loss.total),
+            **{k: float(v) for k, v in loss.terms.items()},
+            **metrics.summary(),
+            **self.objective.constraint_metrics(self.model, loss.output),
+        }
         return {prefix + k: v for k, v in record.items()}
 
     def update_state(self, record: dict[str, float]) -> None:

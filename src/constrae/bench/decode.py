@@ -138,15 +138,48 @@ def baseline_rows(task: LoadedTask, y_N: np.ndarray, splits) -> list[DecodeRow]:
     return rows
 
 
-def train_autoencoder(variant: AEVariant, X_train: np.ndarray):
-    config = RunConfig.from_mapping({
-        "model": {**variant.model, "input_size": X_train.shape[1]},
+def variant_config(variant: AEVariant, n_features: int) -> RunConfig:
+    return RunConfig.from_mapping({
+        "model": {**variant.model, "input_size": n_features},
         "constraints": variant.constraints,
         "train": variant.train,
     })
+
+
+def train_autoencoder(variant: AEVariant, X_train: np.ndarray):
+    config = variant_config(variant, X_train.shape[1])
     model, objective = build(config)
     Trainer(model, objective, config, progress=False).fit(torch.from_numpy(X_train))
     return model.eval()
+
+
+class FoldInputs(NamedTuple):
+    """One fold's data for an autoencoder, with preprocessing fitted on its training windows only."""
+
+    preprocessing: Preprocessing
+    X_train: np.ndarray
+    """(windows, features) model inputs of every sliding window that overlaps no test trial."""
+    X_trials: np.ndarray
+    """(trials, features) model inputs of every trial (train and test)."""
+    trial_windows_NCW: np.ndarray
+    """Filtered trial windows (trials, channels, samples), before standardisation."""
+    segment_starts: list[int]
+    """First row of each recording in ``X_train`` (rows are in recording, then time order)."""
+
+
+def fold_inputs(task: LoadedTask, test_N: np.ndarray, representation: str) -> FoldInputs:
+    trials = task.trials
+    spans = [trials.spans_in(i, test_N) for i in range(len(task.recordings))]
+    config = EEGConfig(window_seconds=TRIAL_SECONDS, hop_seconds=TRAINING_HOP_SECONDS, representation=representation)
+    preprocessing = Preprocessing.fit(task.recordings, config, spans)
+    parts = [
+        preprocessing.model_inputs(recording, preprocessing.training_starts(recording, spans_S2))
+        for recording, spans_S2 in zip(task.recordings, spans)
+    ]
+    trial_windows_NCW = trials.gather(task.recordings, preprocessing.filtered_windows)
+    X_trials = preprocessing.represent(preprocessing.standardize(trial_windows_NCW))
+    starts = np.concatenate([[0], np.cumsum([len(p) for p in parts])[:-1]]).astype(int).tolist()
+    return FoldInputs(preprocessing, np.concatenate(parts), X_trials, trial_windows_NCW, starts)
 
 
 def autoencoder_rows(task: LoadedTask, variants: list[AEVariant], y_N: np.ndarray, splits, bar) -> list[DecodeRow]:
@@ -155,16 +188,8 @@ def autoencoder_rows(task: LoadedTask, variants: list[AEVariant], y_N: np.ndarra
     scores = {(v.name, c): ([], []) for v in variants for c in CLASSIFIERS}
     last = {}
     for train_N, test_N in splits:
-        spans = [trials.spans_in(i, test_N) for i in range(len(task.recordings))]
         for representation in dict.fromkeys(v.representation for v in variants):
-            config = EEGConfig(window_seconds=TRIAL_SECONDS, hop_seconds=TRAINING_HOP_SECONDS, representation=representation)
-            preprocessing = Preprocessing.fit(task.recordings, config, spans)
-            X_train = np.concatenate([
-                preprocessing.model_inputs(recording, preprocessing.training_starts(recording, spans_S2))
-                for recording, spans_S2 in zip(task.recordings, spans)
-            ])
-            trial_windows_NCW = trials.gather(task.recordings, preprocessing.filtered_windows)
-            X_trials = preprocessing.represent(preprocessing.standardize(trial_windows_NCW))
+            preprocessing, X_train, X_trials, trial_windows_NCW, _ = fold_inputs(task, test_N, representation)
             for variant in (v for v in variants if v.representation == representation):
                 model = train_autoencoder(variant, X_train)
                 with torch.no_grad():

@@ -7,13 +7,15 @@ from constrae.constraints import (  # noqa: F401  (registration side effects)
     gaussian_kl,
     group_sparsity,
     kl_sparsity,
+    logic_rules,
     l1_codes,
     lateral_inhibition,
     locality,
     nonnegativity,
     unit_norm_decoder,
+    visibility_graph,
     weight_decay,
 )
-from constrae.constraints.base import Constraint, build_constraint, build_constraints, constraints
+from constrae.constraints.base import Constraint, TrainingRows, build_constraint, build_constraints, constraints
 
-__all__ = ["Constraint", "build_constraint", "build_constraints", "constraints"]
+__all__ = ["Constraint", "TrainingRows", "build_constraint", "build_constraints", "constraints"]

@@ -10,11 +10,16 @@ constraint it holds. Every hook has a do-nothing default:
 - ``penalty(model, out)``: a scalar added to the loss (``has_penalty = False``
   when the constraint adds none); with ``needs_labels = True`` it is called as
   ``penalty(model, out, targets=y_B)``, the batch's class indices;
-- ``after_step(model)``: a projection after each optimiser step.
+- ``after_step(model)``: a projection after each optimiser step;
+- ``on_epoch_start(epoch)``: before every training epoch (schedules);
+- ``observe_training_rows(rows)``: once per ``Trainer.fit``, before the first epoch,
+  with every input row in its original order and which rows train (terms over a
+  graph of the samples); only called when ``needs_training_rows = True``;
+- ``metrics(model, out)``: extra scalars logged with the validation metrics.
 """
 
 import dataclasses
-from typing import Any, ClassVar
+from typing import Any, ClassVar, NamedTuple
 
 import torch
 from torch import nn
@@ -24,6 +29,17 @@ from constrae.model import Autoencoder, AutoencoderOutput
 from constrae.registry import Registry
 
 constraints: Registry["Constraint"] = Registry("constraint")
+
+
+class TrainingRows(NamedTuple):
+    """What a constraint over the samples sees of the training data."""
+
+    X_BN: torch.Tensor
+    """Every input row, in the order given to ``Trainer.fit`` (time order for recordings)."""
+    train_index_B: torch.Tensor
+    """Indices of the rows that train (the rest are the validation split)."""
+    segment_starts: list[int]
+    """First row of each contiguous segment (recording); [0] for one series."""
 
 
 @dataclasses.dataclass(eq=False, repr=False)
@@ -37,6 +53,8 @@ class Constraint(nn.Module):
     """True for terms on a gaussian posterior: the model's encoder must be ``stochastic``."""
     needs_affine_encoder: ClassVar[bool] = False
     """True when it uses the encoder's affine weight: ``attach`` refuses encoders without one."""
+    needs_training_rows: ClassVar[bool] = False
+    """True for terms over the samples themselves: ``observe_training_rows`` must run before ``penalty``."""
 
     def __post_init__(self) -> None:
         super().__init__()
@@ -56,6 +74,16 @@ class Constraint(nn.Module):
 
     def after_step(self, model: Autoencoder) -> None:
         """Runs after every optimiser step."""
+
+    def on_epoch_start(self, epoch: int) -> None:
+        """Runs before every training epoch (0-based)."""
+
+    def observe_training_rows(self, rows: TrainingRows) -> None:
+        """Receives the training data once per fit (``needs_training_rows``)."""
+
+    def metrics(self, model: Autoencoder, out: AutoencoderOutput) -> dict[str, float]:
+        """Scalars to log on evaluation data, by name; none by default."""
+        return {}
 
     def to_config(self) -> dict[str, Any]:
         return {"name": self.registered_name, **to_dict(self)}

@@ -1,0 +1,1 @@
+"""Phase 2 of the seed project: binary codes, their training, logic rules on them."""

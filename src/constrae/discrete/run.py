@@ -1,0 +1,69 @@
+"""``constrae discretize``: phase 2 on a phase-1 run folder, written as a new run folder.
+
+The new folder is a normal run (config.json, model.safetensors, metrics.jsonl,
+summary.json, preprocessing.json when the source has one) plus discretize.json; it
+is written under a temporary name and renamed, so it appears whole or not at all.
+Phase 2 keeps no trainer state: an interrupted ``discretize`` is simply run again.
+"""
+
+import json
+import os
+import shutil
+from pathlib import Path
+
+import numpy as np
+
+from constrae import checkpoint
+from constrae.config import DataConfig, read_yaml_mapping
+from constrae.data import read_recording
+from constrae.data.windows import sliding_starts
+from constrae.discrete.phase2 import Phase2Config, discretize, phase2_record
+from constrae.errors import CheckpointError
+from constrae.fileio import atomic_write_text
+from constrae.loading import load_training_data
+from constrae.run import write_summary
+
+PHASE2_FILE = "discretize.json"
+
+
+def recording_starts(data: DataConfig, preprocessing) -> list[int] | None:
+    """First row of each recording's windows in the training matrix (eeg data), else None."""
+    if data.source != "eeg" or preprocessing is None:
+        return None
+    counts = [len(sliding_starts(read_recording(path).n_samples, preprocessing.window, preprocessing.hop))
+              for path in data.paths]
+    starts = np.concatenate([[0], np.cumsum(counts)[:-1]]).astype(int)
+    limit = data.n_samples or int(np.sum(counts))
+    return [int(s) for s in starts if s < limit]
+
+
+def load_phase2_config(path: Path | None) -> Phase2Config:
+    if path is None:
+        return Phase2Config()
+    return Phase2Config.from_mapping(read_yaml_mapping(path), where=str(path))
+
+
+def discretize_run(run_dir: str | Path, out: str | Path, phase2: Phase2Config) -> dict:
+    """Phase 2 on the model in ``run_dir``; the binary run goes to the new folder ``out``."""
+    run_dir, out = Path(run_dir), Path(out)
+    if out.exists():
+        raise CheckpointError(f"{out} already exists; phase 2 writes a new run folder")
+    model, config = checkpoint.load_model(run_dir)
+    preprocessing = checkpoint.load_preprocessing(run_dir)
+    X, _ = load_training_data(config.data, preprocessing)
+    result = discretize(model, config, X, phase2, recording_starts(config.data, preprocessing))
+    staging = out.parent / f".{out.name}.tmp-{os.getpid()}"
+    shutil.rmtree(staging, ignore_errors=True)
+    staging.mkdir(parents=True)
+    try:
+        checkpoint.save_model(staging, result.config, result.model)
+        checkpoint.write_metrics(staging, result.history)
+        if preprocessing is not None:
+            checkpoint.save_preprocessing(staging, preprocessing)
+        atomic_write_text(staging / PHASE2_FILE, json.dumps(phase2_record(phase2, str(run_dir)), indent=2))
+        summary = write_summary(staging, result.model, X)
+        os.rename(staging, out)
+    except BaseException:
+        shutil.rmtree(staging, ignore_errors=True)
+        raise
+    return summary
