@@ -19,3 +19,7 @@ class CheckpointError(ConstraeError):
 
 class UnsupportedError(ConstraeError):
     """A model uses a part (encoder, activation, gate) that an inference path cannot run."""
+
+
+class StreamMismatchError(DataError):
+    """A live stream's channels or sampling rate do not match what the model was trained on."""
