@@ -234,6 +234,11 @@ def train_stack(
     typer.echo(f"wrote {out}")
 
 
+from constrae.stream.cli import register as register_stream_commands  # noqa: E402 (needs fail_cleanly, bench_app)
+
+register_stream_commands(app, bench_app, fail_cleanly)
+
+
 def main() -> None:
     app(prog_name="constrae")
 
