@@ -54,6 +54,9 @@ CONSUMER_SETTLE_S = 0.2
 """liblsl reports a consumer slightly before its feed takes samples: a chunk pushed at
 once can miss it (seen here once in a few runs), so wait this long first."""
 
+LINGER_S = 0.5
+"""The outlet stays open this long after the last sample, so that inlets receive it."""
+
 SPIN_S = 0.001
 """Sleep until this long before a push is due, then poll the clock: a sleeping thread
 wakes late by up to milliseconds on a busy machine, and that lateness would count as
@@ -95,6 +98,8 @@ def replay(recording: Recording, config: ReplayConfig, stop: Callable[[], bool] 
             max_delay = max(max_delay, lsl.local_clock() - due)
             outlet.push_chunk(samples_TS[begin:end], due)
             pushed += end - begin
+        # Closing at once would cut off the samples still in flight to the inlets.
+        time.sleep(LINGER_S)
     except KeyboardInterrupt:
         pass
     finally:
