@@ -61,7 +61,7 @@ def stream(
         on_features=kept.append if plot else None,
         on_status=(lambda line: print(f"\r{line}", end="", file=sys.stderr, flush=True)) if status else None,
     )
-    typer.echo(("\n" if status else "") + f"summary: {summary.text()}", err=False)
+    typer.echo(("\n" if status else "") + f"summary: {summary.text()}")
     if json_path is not None:
         typer.echo(f"wrote {atomic_write_text(json_path, json.dumps(_mapping(summary), indent=2))}")
     if plot is not None:
@@ -91,7 +91,8 @@ def replay(
     config = ReplayConfig(name, source_id, chunk_seconds, wait_for_consumer, seconds, loop)
     typer.echo(f"publishing {recording} as LSL stream {name!r}: {len(data.channels)} channels at {data.sfreq} Hz", err=True)
     summary = play(data, config, on_start=lambda: typer.echo("playing", err=True))
-    typer.echo(f"played {summary.samples} samples ({summary.seconds:.1f} s), latest push {summary.max_push_delay_ms:.2f} ms after due")
+    typer.echo(f"played {summary.samples} samples ({summary.seconds:.1f} s); pushes after due: "
+               f"p99 {summary.p99_push_delay_ms:.2f} ms, max {summary.max_push_delay_ms:.2f} ms")
 
 
 def fit_decoder(
@@ -114,7 +115,7 @@ def fit_decoder(
 
 
 def bench_stream(
-    run: list[Path] = typer.Option(None, help="Run folders to serve (repeat); default: train examples/s001_spatiotemporal.yaml."),
+    run: list[Path] = typer.Option(None, help="Run folders to serve (repeat); default: train examples/s001_spatiotemporal.yaml and s001_tangent_sparse.yaml."),
     recording: Path = typer.Option(Path("../shared/data/eegmmidb/S001/S001R04.edf"), help="Recording to replay."),
     seconds: float = typer.Option(None, help="Replay only the first this many seconds (default: all)."),
     hop: float = typer.Option(0.0625, help="Seconds between encoded windows."),

@@ -11,6 +11,8 @@ import time
 from collections.abc import Callable
 from typing import NamedTuple
 
+import numpy as np
+
 from constrae.configio import require
 from constrae.data import Recording
 from constrae.stream._imports import pylsl
@@ -46,8 +48,11 @@ class ReplaySummary(NamedTuple):
     """Samples pushed."""
     seconds: float
     """Stream time played."""
+    p99_push_delay_ms: float
+    """99th percentile of the delay of a push after its due time (this process's scheduling,
+    which counts in the extractor's end-to-end latency)."""
     max_push_delay_ms: float
-    """Longest delay of a push after its due time (this process's scheduling)."""
+    """Longest such delay."""
 
 
 CONSUMER_SETTLE_S = 0.2
@@ -88,15 +93,15 @@ def replay(recording: Recording, config: ReplayConfig, stop: Callable[[], bool] 
         on_start()
     samples_TS = recording.signals_CT.T.copy()
     n_play = recording.n_samples if config.seconds is None else min(recording.n_samples, int(config.seconds * recording.sfreq))
-    pushed, max_delay, start = 0, 0.0, lsl.local_clock()
+    pushed, delays_s, start = 0, [], lsl.local_clock()
     try:
         while not stop() and (config.loop or pushed < n_play):
             begin = pushed % n_play
             end = min(begin + chunk, n_play)
             due = start + (pushed + end - begin - 1) / recording.sfreq
             _wait_until(due, lsl.local_clock)
-            max_delay = max(max_delay, lsl.local_clock() - due)
             outlet.push_chunk(samples_TS[begin:end], due)
+            delays_s.append(lsl.local_clock() - due)
             pushed += end - begin
         # Closing at once would cut off the samples still in flight to the inlets.
         time.sleep(LINGER_S)
@@ -104,4 +109,5 @@ def replay(recording: Recording, config: ReplayConfig, stop: Callable[[], bool] 
         pass
     finally:
         del outlet
-    return ReplaySummary(pushed, pushed / recording.sfreq, max_delay * 1e3)
+    delays_ms = np.asarray(delays_s or [0.0]) * 1e3
+    return ReplaySummary(pushed, pushed / recording.sfreq, float(np.percentile(delays_ms, 99)), float(delays_ms.max()))

@@ -19,7 +19,7 @@ from constrae.stream.counters import StreamCounters, StreamSummary
 from constrae.stream.decoder import LinearDecoder
 from constrae.stream.extractor import StreamFeatures, StreamingConfig, StreamingExtractor
 from constrae.stream.gaps import find_gaps
-from constrae.stream.lsl_source import LslSource, StreamLost
+from constrae.stream.lsl_source import Chunk, LslSource, StreamLost
 from constrae.stream.outlets import CommandOutlet, FeatureOutlet
 
 PULL_TIMEOUT_S = 0.1
@@ -81,72 +81,96 @@ def serve(
     hidden_size = extractor.model.config.hidden_size
     if decoder is not None and decoder.n_features != hidden_size:
         raise CheckpointError(f"the decoder takes {decoder.n_features} features, the model gives {hidden_size}")
-    lsl = pylsl()
-    preprocessing = extractor.preprocessing
-    source = LslSource.open(config.source, preprocessing, config.resolve_timeout_s)
+    source = LslSource.open(config.source, extractor.preprocessing, config.resolve_timeout_s)
     live = StreamingExtractor(extractor, config.streaming, source.channel_index_C)
-    hop_s = live.hop / preprocessing.sfreq
-    features_out = FeatureOutlet(config.features_name or f"{config.source}-features", hidden_size, hop_s, f"{config.source}-features")
+    features_out = FeatureOutlet(config.features_name or f"{config.source}-features", hidden_size,
+                                 live.hop / extractor.preprocessing.sfreq, f"{config.source}-features")
     commands_out = None
     if decoder is not None:
         commands_out = CommandOutlet(config.commands_name or f"{config.source}-commands", f"{config.source}-commands")
     counters = StreamCounters()
-    publish = _Publisher(features_out, commands_out, decoder, counters, on_features)
-    previous_stamp, last_arrival, silent, next_status = None, time.monotonic(), False, time.monotonic()
+    session = _Session(config, source, live, counters, _Publisher(features_out, commands_out, decoder, counters, on_features))
     deadline = float("inf") if config.duration_s is None else time.monotonic() + config.duration_s
-    stopped = "stopped"
+    next_status, stopped = time.monotonic(), "stopped"
     try:
         while not stop():
             if time.monotonic() >= deadline:
                 stopped = "duration"
                 break
             try:
-                chunk = source.pull(PULL_TIMEOUT_S)
+                chunk = session.source.pull(PULL_TIMEOUT_S)
             except StreamLost:
-                warnings.warn(f"LSL stream {config.source!r} lost; looking for it again", StreamWarning, stacklevel=2)
-                source.close()
-                give_up = float("inf") if config.reconnect_timeout_s is None else config.reconnect_timeout_s
-                found = LslSource.reopen(config.source, preprocessing, min(give_up, deadline - time.monotonic()), stop)
-                if found is None:
+                patience = float("inf") if config.reconnect_timeout_s is None else config.reconnect_timeout_s
+                if not session.reconnect(min(patience, deadline - time.monotonic()), stop):
                     stopped = "stream lost"
                     break
-                source = found
-                live.channel_index_C = source.channel_index_C
-                counters.reconnects += 1
-                warnings.warn(f"LSL stream {config.source!r} is back", StreamWarning, stacklevel=2)
                 continue
-            now = time.monotonic()
-            if len(chunk.timestamps_T) == 0:
-                if not silent and now - last_arrival > config.silence_s:
-                    warnings.warn(f"no samples from LSL stream {config.source!r} for {config.silence_s} s", StreamWarning, stacklevel=2)
-                    silent = True
-                continue
-            last_arrival, silent = now, False
-            counters.samples += len(chunk.timestamps_T)
-            arrived = lsl.local_clock()
-            if arrived - chunk.timestamps_T[-1] > config.late_s:
-                counters.late_chunks += 1
-            begin = 0
-            for gap in find_gaps(previous_stamp, chunk.timestamps_T, preprocessing.sfreq, config.gap_periods):
-                _serve_span(live, chunk, begin, gap.position, publish, arrived)
-                counters.gaps += 1
-                counters.missing_samples += gap.missing
-                warnings.warn(
-                    f"gap of {gap.missing} samples in LSL stream {config.source!r}; the filter starts again from rest",
-                    StreamWarning, stacklevel=2,
-                )
-                live.restart()
-                begin = gap.position
-            _serve_span(live, chunk, begin, len(chunk.timestamps_T), publish, arrived)
-            previous_stamp = float(chunk.timestamps_T[-1])
-            if on_status is not None and now >= next_status:
+            session.handle(chunk)
+            if on_status is not None and time.monotonic() >= next_status:
                 on_status(counters.status_line(live.dropped))
-                next_status = now + status_every_s
+                next_status = time.monotonic() + status_every_s
     except KeyboardInterrupt:
         stopped = "interrupted"
     finally:
-        source.close()
+        session.source.close()
     return counters.summary(live.dropped, stopped)
+
+
+def _warn(message: str) -> None:
+    warnings.warn(message, StreamWarning, stacklevel=3)
+
+
+class _Session:
+    """The state of one serving loop between chunks: source, extractor, counters, silence."""
+
+    def __init__(self, config: ServeConfig, source: LslSource, live: StreamingExtractor, counters: StreamCounters,
+                 publish: "_Publisher") -> None:
+        self.config, self.source, self.live, self.counters, self.publish = config, source, live, counters, publish
+        self.clock = pylsl().local_clock
+        self.previous_stamp: float | None = None
+        self.last_arrival, self.silent = time.monotonic(), False
+
+    def reconnect(self, give_up_s: float, stop: Callable[[], bool]) -> bool:
+        """Look for the lost stream again; False when it did not come back within ``give_up_s``."""
+        _warn(f"LSL stream {self.config.source!r} lost; looking for it again")
+        self.source.close()
+        found = LslSource.reopen(self.config.source, self.live.preprocessing, give_up_s, stop)
+        if found is None:
+            return False
+        self.source, self.live.channel_index_C = found, found.channel_index_C
+        self.counters.reconnects += 1
+        _warn(f"LSL stream {self.config.source!r} is back")
+        return True
+
+    def handle(self, chunk: Chunk) -> None:
+        """Count the chunk, split it at gaps (the filter restarts after each), publish its windows."""
+        now = time.monotonic()
+        if len(chunk.timestamps_T) == 0:
+            if not self.silent and now - self.last_arrival > self.config.silence_s:
+                _warn(f"no samples from LSL stream {self.config.source!r} for {self.config.silence_s} s")
+                self.silent = True
+            return
+        self.last_arrival, self.silent = now, False
+        self.counters.samples += len(chunk.timestamps_T)
+        arrived = self.clock()
+        if arrived - chunk.timestamps_T[-1] > self.config.late_s:
+            self.counters.late_chunks += 1
+        begin = 0
+        for gap in find_gaps(self.previous_stamp, chunk.timestamps_T, self.live.preprocessing.sfreq, self.config.gap_periods):
+            self._publish_span(chunk, begin, gap.position, arrived)
+            self.counters.gaps += 1
+            self.counters.missing_samples += gap.missing
+            _warn(f"gap of {gap.missing} samples in LSL stream {self.config.source!r}; the filter starts again from rest")
+            self.live.restart()
+            begin = gap.position
+        self._publish_span(chunk, begin, len(chunk.timestamps_T), arrived)
+        self.previous_stamp = float(chunk.timestamps_T[-1])
+
+    def _publish_span(self, chunk: Chunk, begin: int, end: int, arrived: float) -> None:
+        """Encode and publish the windows that samples [begin, end) of the chunk complete."""
+        if end > begin:
+            for features in self.live.push(chunk.samples_TS[begin:end], chunk.timestamps_T[begin:end]):
+                self.publish(features, arrived)
 
 
 class _Publisher:
@@ -164,10 +188,3 @@ class _Publisher:
         self.counters.record(pushed - features.timestamp, pushed - arrived)
         if self.on_features is not None:
             self.on_features(features)
-
-
-def _serve_span(live: StreamingExtractor, chunk, begin: int, end: int, publish: _Publisher, arrived: float) -> None:
-    """Encode and publish the windows that samples [begin, end) of the chunk complete."""
-    if end > begin:
-        for features in live.push(chunk.samples_TS[begin:end], chunk.timestamps_T[begin:end]):
-            publish(features, arrived)
