@@ -91,5 +91,6 @@ def test_bench_stream_reports_every_window_of_a_replay_in_another_process(raw_ru
     # 5 s at 160 Hz, 0.5 s windows every 10 samples: (800 - 80) / 10 + 1.
     assert entry["expected_windows"] == 73
     assert summary["windows"] + summary["dropped"] == 73 and summary["gaps"] == 0
+    assert entry["replay"]["samples"] == 800 and summary["samples"] == 800
     assert np.isfinite(summary["latency"]["p99_ms"]) and summary["latency"]["p50_ms"] > 0
     assert "windows / expected" in (tmp_path / "stream.md").read_text()

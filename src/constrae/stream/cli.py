@@ -82,6 +82,7 @@ def replay(
     wait_for_consumer: float = typer.Option(0.0, help="Wait up to this long for a first reader before playing."),
     seconds: float = typer.Option(None, help="Play only the first this many seconds."),
     loop: bool = typer.Option(False, help="Start again at the end, until Ctrl-C."),
+    json_path: Path = typer.Option(None, "--json", help="At the end, write the summary here as JSON."),
 ) -> None:
     """Publish a recording as a live LSL stream at its real rate (no hardware needed)."""
     from constrae.data import read_recording
@@ -93,6 +94,8 @@ def replay(
     summary = play(data, config, on_start=lambda: typer.echo("playing", err=True))
     typer.echo(f"played {summary.samples} samples ({summary.seconds:.1f} s); pushes after due: "
                f"p99 {summary.p99_push_delay_ms:.2f} ms, max {summary.max_push_delay_ms:.2f} ms")
+    if json_path is not None:
+        typer.echo(f"wrote {atomic_write_text(json_path, json.dumps(summary._asdict(), indent=2))}")
 
 
 def fit_decoder(
