@@ -23,3 +23,7 @@ class UnsupportedError(ConstraeError):
 
 class StreamMismatchError(DataError):
     """A live stream's channels or sampling rate do not match what the model was trained on."""
+
+
+class StreamNotFoundError(ConstraeError, TimeoutError):
+    """No live stream of the given name appeared in time."""

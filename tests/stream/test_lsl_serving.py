@@ -9,7 +9,7 @@ import pylsl
 import pytest
 
 from constrae.data import read_recording
-from constrae.errors import StreamMismatchError
+from constrae.errors import StreamMismatchError, StreamNotFoundError
 from constrae.extractor import FeatureExtractor
 from constrae.stream.decoder import fit_decoder
 from constrae.stream.extractor import StreamingConfig
@@ -107,5 +107,5 @@ def test_a_mismatched_stream_is_refused_by_name_before_anything_is_published(raw
 
 def test_no_stream_of_that_name_is_a_timeout_naming_it(raw_run):
     name = _name("absent")
-    with pytest.raises(TimeoutError, match=f"no LSL stream named '{name}' appeared within 0.5 s"):
+    with pytest.raises(StreamNotFoundError, match=f"no LSL stream named '{name}' appeared within 0.5 s"):
         serve(FeatureExtractor.load(raw_run), ServeConfig(name, resolve_timeout_s=0.5))

@@ -71,6 +71,13 @@ def test_stream_with_a_folder_that_is_no_decoder_names_it(raw_run, tmp_path):
     assert f"{tmp_path} is not a decoder folder: decoder.json is missing" in result.output
 
 
+def test_stream_without_such_a_stream_is_a_clean_error_naming_it(raw_run):
+    name = f"constrae-test-absent-{uuid.uuid4().hex[:8]}"
+    result = CliRunner().invoke(app, ["stream", str(raw_run), "--source", name, "--resolve-timeout", "0.5"])
+    assert result.exit_code == 2
+    assert f"error: no LSL stream named '{name}' appeared within 0.5 s" in result.output
+
+
 def test_fit_decoder_on_a_recording_without_such_events_names_it(raw_run, shared_data, tmp_path):
     baseline = shared_data / "eegmmidb" / "S001" / "S001R01.edf"
     result = CliRunner().invoke(app, ["fit-decoder", str(raw_run), str(baseline), "--out", str(tmp_path / "d")])

@@ -10,7 +10,7 @@ from typing import NamedTuple
 import numpy as np
 
 from constrae.data import Preprocessing
-from constrae.errors import StreamMismatchError
+from constrae.errors import StreamMismatchError, StreamNotFoundError
 from constrae.stream._imports import pylsl
 from constrae.stream.lsl_info import layout_of
 from constrae.stream.matching import StreamLayout, channel_index
@@ -53,11 +53,11 @@ class LslSource:
 
     @classmethod
     def open(cls, name: str, preprocessing: Preprocessing, timeout_s: float) -> "LslSource":
-        """Resolve, read the full stream info and check it; TimeoutError when no such stream appears."""
+        """Resolve, read the full stream info and check it; StreamNotFoundError when no such stream appears."""
         lsl = pylsl()
         info = _resolve(name, timeout_s)
         if info is None:
-            raise TimeoutError(f"no LSL stream named {name!r} appeared within {timeout_s} s")
+            raise StreamNotFoundError(f"no LSL stream named {name!r} appeared within {timeout_s} s")
         if info.channel_format() == lsl.cf_string:
             raise StreamMismatchError(f"LSL stream {name!r}: carries strings (markers), not signal samples")
         inlet = lsl.StreamInlet(info, max_buflen=60, recover=False, processing_flags=lsl.proc_clocksync)
@@ -73,9 +73,7 @@ class LslSource:
         while time.monotonic() < deadline and not interrupted():
             try:
                 return cls.open(name, preprocessing, timeout_s=min(1.0, max(0.05, deadline - time.monotonic())))
-            except TimeoutError:
-                continue
-            except RuntimeError:  # an outlet that vanished between resolve and open
+            except (StreamNotFoundError, RuntimeError):  # RuntimeError: it vanished between resolve and open
                 continue
         return None
 
