@@ -18,6 +18,7 @@ from constrae.extractor import FeatureExtractor
 from constrae.fileio import atomic_write_bytes
 from constrae.loading import check_matrix, read_npy
 from constrae.run import resume_run, start_run, write_figures
+from constrae.stream.cli import register as register_stream_commands
 
 app = typer.Typer(add_completion=False, no_args_is_help=True, help=__doc__)
 
@@ -233,8 +234,6 @@ def train_stack(
     typer.echo(summary["table"])
     typer.echo(f"wrote {out}")
 
-
-from constrae.stream.cli import register as register_stream_commands  # noqa: E402 (needs fail_cleanly, bench_app)
 
 register_stream_commands(app, bench_app, fail_cleanly)
 

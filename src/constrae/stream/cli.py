@@ -1,6 +1,7 @@
 """The streaming commands: ``stream``, ``replay``, ``fit-decoder`` and ``bench stream``."""
 
 import collections
+import contextlib
 import json
 import sys
 import warnings
@@ -23,12 +24,17 @@ def _one_thread() -> None:
     threadpool_limits(1)
 
 
-def _warnings_as_lines() -> None:
+@contextlib.contextmanager
+def _warnings_as_lines():
+    """Every warning as one `warning: ...` line on stderr (a lost stream may warn many times)."""
+
     def show(message, category, filename, lineno, file=None, line=None):
         print(f"\nwarning: {message}", file=sys.stderr, flush=True)
 
-    warnings.showwarning = show
-    warnings.simplefilter("always", UserWarning)
+    with warnings.catch_warnings():
+        warnings.simplefilter("always", UserWarning)
+        warnings.showwarning = show
+        yield
 
 
 def stream(
@@ -52,15 +58,15 @@ def stream(
     from constrae.stream.server import ServeConfig, serve
 
     _one_thread()
-    _warnings_as_lines()
     kept = collections.deque(maxlen=PLOT_WINDOWS)
     config = ServeConfig(source, StreamingConfig(hop, drop_stale=not keep_stale), features_name=features_name,
                          resolve_timeout_s=resolve_timeout, reconnect_timeout_s=reconnect_timeout, duration_s=duration)
-    summary = serve(
-        FeatureExtractor.load(run_dir), config, LinearDecoder.load(decoder) if decoder else None,
-        on_features=kept.append if plot else None,
-        on_status=(lambda line: print(f"\r{line}", end="", file=sys.stderr, flush=True)) if status else None,
-    )
+    with _warnings_as_lines():
+        summary = serve(
+            FeatureExtractor.load(run_dir), config, LinearDecoder.load(decoder) if decoder else None,
+            on_features=kept.append if plot else None,
+            on_status=(lambda line: print(f"\r{line}", end="", file=sys.stderr, flush=True)) if status else None,
+        )
     typer.echo(("\n" if status else "") + f"summary: {summary.text()}")
     if json_path is not None:
         typer.echo(f"wrote {atomic_write_text(json_path, json.dumps(_mapping(summary), indent=2))}")
