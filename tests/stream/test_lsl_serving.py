@@ -15,7 +15,7 @@ from constrae.stream.decoder import fit_decoder
 from constrae.stream.extractor import StreamingConfig
 from constrae.stream.replay import ReplayConfig
 from constrae.stream.server import ServeConfig, StreamWarning, serve
-from lsl_helpers import OutletReader, ReplayThread, wrong_outlet
+from lsl_helpers import OutletReader, ReplayThread, ScriptedOutlet, wrong_outlet
 
 
 def _name(what: str) -> str:
@@ -109,3 +109,27 @@ def test_no_stream_of_that_name_is_a_timeout_naming_it(raw_run):
     name = _name("absent")
     with pytest.raises(StreamNotFoundError, match=f"no LSL stream named '{name}' appeared within 0.5 s"):
         serve(FeatureExtractor.load(raw_run), ServeConfig(name, resolve_timeout_s=0.5))
+
+
+@pytest.mark.slow
+def test_gaps_and_late_chunks_in_a_live_stream_are_counted_and_serving_goes_on(raw_run):
+    extractor = FeatureExtractor.load(raw_run)
+    name = _name("gaps")
+    outlet = ScriptedOutlet(name, extractor.preprocessing.channels, 800, skip=range(400, 440), late_at=600, late_s=0.3)
+    outlet.start()
+    served = []
+    config = ServeConfig(name, StreamingConfig(drop_stale=False), resolve_timeout_s=20, reconnect_timeout_s=0.5)
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        summary = serve(extractor, config, on_features=served.append)
+    outlet.join()
+    assert summary.gaps == 1 and summary.missing_samples == 40
+    assert summary.late_chunks >= 1
+    assert summary.samples == 760
+    assert any("gap of 40 samples" in str(w.message) for w in caught)
+    # The filter and window count start again after the gap: windows before it end at 79, 89, ...,
+    # 399; after it the first ends a full window after sample 440 (index 79 since the restart).
+    last_samples = [f.last_sample for f in served]
+    restart = last_samples.index(79, 1)
+    assert last_samples[:restart] == list(range(79, 400, 10))
+    assert last_samples[restart:] == list(range(79, 360, 10))
