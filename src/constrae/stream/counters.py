@@ -42,7 +42,7 @@ class StreamSummary(NamedTuple):
     missing_samples: int
     """Samples the gaps spanned, from the time stamps and the nominal rate."""
     late_chunks: int
-    """Chunks whose newest sample was older than the late threshold when it arrived."""
+    """Chunks whose oldest sample was older than the late threshold when pulled."""
     reconnects: int
     """Times the stream was lost and found again."""
     samples: int

@@ -51,7 +51,8 @@ class ServeConfig:
     gap_periods: float = 1.5
     """A step between time stamps longer than this many sample periods is a gap."""
     late_s: float = 0.1
-    """A chunk whose newest sample is older than this on arrival counts as late."""
+    """A chunk whose oldest sample is older than this when pulled counts as late (held up upstream,
+    or waiting behind a slow loop)."""
     duration_s: float | None = None
     """Stop after this many seconds; None: until stopped or the stream is gone for good."""
 
@@ -153,7 +154,7 @@ class _Session:
         self.last_arrival, self.silent = now, False
         self.counters.samples += len(chunk.timestamps_T)
         arrived = self.clock()
-        if arrived - chunk.timestamps_T[-1] > self.config.late_s:
+        if arrived - chunk.timestamps_T[0] > self.config.late_s:
             self.counters.late_chunks += 1
         begin = 0
         for gap in find_gaps(self.previous_stamp, chunk.timestamps_T, self.live.preprocessing.sfreq, self.config.gap_periods):
