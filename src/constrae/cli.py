@@ -19,6 +19,7 @@ from constrae.fileio import atomic_write_bytes
 from constrae.loading import check_matrix, read_npy
 from constrae.model import InferenceEncoder
 from constrae.run import resume_run, start_run, write_figures
+from constrae.stream.cli import register as register_stream_commands
 
 app = typer.Typer(add_completion=False, no_args_is_help=True, help=__doc__)
 
@@ -245,6 +246,7 @@ def train_stack(
 from constrae.tune.cli import tune_app  # noqa: E402  (its commands use fail_cleanly above)
 
 app.add_typer(tune_app, name="tune")
+register_stream_commands(app, bench_app, fail_cleanly)
 
 
 def main() -> None:

@@ -19,3 +19,11 @@ class CheckpointError(ConstraeError):
 
 class UnsupportedError(ConstraeError):
     """A model uses a part (encoder, activation, gate) that an inference path cannot run."""
+
+
+class StreamMismatchError(DataError):
+    """A live stream's channels or sampling rate do not match what the model was trained on."""
+
+
+class StreamNotFoundError(ConstraeError, TimeoutError):
+    """No live stream of the given name appeared in time."""

@@ -1,0 +1,98 @@
+"""A linear decoder of commands from features: fitted on labelled trials, stored as JSON + safetensors.
+
+Shapes: ``n`` trials, ``h`` features, ``k`` classes (``k`` = 1 weight row for two classes).
+
+Stored without pickle: ``decoder.json`` (classes, what it was fitted on) and
+``decoder.safetensors`` (weight ``W_KH``, bias ``b_K``). The decision is the class of
+the largest ``W f + b``, or for two classes the second when ``w . f + b > 0``, as
+scikit-learn's linear classifiers decide.
+"""
+
+import json
+from pathlib import Path
+
+import numpy as np
+import torch
+from safetensors import SafetensorError
+from safetensors.torch import load, save
+
+from constrae.data import read_recording
+from constrae.data.trials import trials_of
+from constrae.errors import CheckpointError, DataError
+from constrae.extractor import FeatureExtractor
+from constrae.fileio import atomic_write_bytes, atomic_write_text
+
+DECODER_JSON, DECODER_TENSORS = "decoder.json", "decoder.safetensors"
+
+
+def _lda():
+    """Shrinkage LDA: robust with few trials per feature."""
+    from sklearn.discriminant_analysis import LinearDiscriminantAnalysis
+
+    return LinearDiscriminantAnalysis(solver="lsqr", shrinkage="auto")
+
+
+class LinearDecoder:
+    """Class label of one feature vector.
+
+    Example:
+        >>> decoder = LinearDecoder.load("runs/decoder")
+        >>> decoder.decide(features_H)  # "T1"
+    """
+
+    def __init__(self, classes: list[str], W_KH: np.ndarray, b_K: np.ndarray) -> None:
+        if len(W_KH) != (1 if len(classes) == 2 else len(classes)) or W_KH.shape[0] != len(b_K):
+            raise DataError(f"decoder: {len(classes)} classes but weights of shape {W_KH.shape} and {len(b_K)} biases")
+        self.classes, self.W_KH, self.b_K = classes, W_KH.astype(np.float32), b_K.astype(np.float32)
+
+    @property
+    def n_features(self) -> int:
+        return self.W_KH.shape[1]
+
+    def decide(self, features_H: np.ndarray) -> str:
+        scores_K = self.W_KH @ features_H + self.b_K
+        if len(self.classes) == 2:
+            return self.classes[int(scores_K[0] > 0)]
+        return self.classes[int(np.argmax(scores_K))]
+
+    @classmethod
+    def fit(cls, features_NH: np.ndarray, labels_N: np.ndarray) -> "LinearDecoder":
+        lda = _lda().fit(features_NH, labels_N)
+        return cls([str(c) for c in lda.classes_], lda.coef_, lda.intercept_)
+
+    def save(self, folder: str | Path, about: dict) -> Path:
+        folder = Path(folder)
+        tensors = {"W_KH": torch.from_numpy(self.W_KH), "b_K": torch.from_numpy(self.b_K)}
+        atomic_write_bytes(folder / DECODER_TENSORS, save(tensors))
+        atomic_write_text(folder / DECODER_JSON, json.dumps({"classes": self.classes, **about}, indent=2))
+        return folder
+
+    @classmethod
+    def load(cls, folder: str | Path) -> "LinearDecoder":
+        folder = Path(folder)
+        for name in (DECODER_JSON, DECODER_TENSORS):
+            if not (folder / name).is_file():
+                raise CheckpointError(f"{folder} is not a decoder folder: {name} is missing")
+        try:
+            classes = [str(c) for c in json.loads((folder / DECODER_JSON).read_text())["classes"]]
+            tensors = load((folder / DECODER_TENSORS).read_bytes())
+            return cls(classes, tensors["W_KH"].numpy(), tensors["b_K"].numpy())
+        except (ValueError, KeyError, TypeError, SafetensorError) as error:
+            raise CheckpointError(f"{folder}: not a readable decoder: {error!r}") from error
+
+
+def fit_decoder(
+    extractor: FeatureExtractor, paths: list[Path], labels: list[str], offset_seconds: float
+) -> tuple[LinearDecoder, float]:
+    """A decoder of ``labels`` fitted on the window ``offset_seconds`` after each such event
+    in the recordings, and its 5-fold cross-validated accuracy on them."""
+    from sklearn.model_selection import cross_val_score
+
+    recordings = [read_recording(path) for path in paths]
+    trials = trials_of(recordings, labels, offset_seconds, extractor.preprocessing.window)
+    features_NH = trials.gather(recordings, extractor.transform_recording)
+    if len(set(trials.labels_N.tolist())) < 2:
+        raise DataError(f"{', '.join(map(str, paths))}: trials of only one label, {trials.labels_N[0]!r}; a decoder needs two")
+    folds = min(5, int(np.unique(trials.labels_N, return_counts=True)[1].min()))
+    accuracy = float(cross_val_score(_lda(), features_NH, trials.labels_N, cv=folds).mean()) if folds >= 2 else float("nan")
+    return LinearDecoder.fit(features_NH, trials.labels_N), accuracy

@@ -1,0 +1,122 @@
+"""Features of a live signal, a chunk at a time: causal filter, ring buffer, one window per hop.
+
+Shapes: ``t`` samples of a chunk, ``s`` channels of the stream, ``c`` the model's
+channels, ``w`` samples per window, ``h`` hidden units.
+
+Windows end every ``hop`` samples, at the same samples as the offline windows
+``sliding_starts(n, window, hop)`` of the same signal, and the filter runs from rest
+at the first sample as ``Preprocessing.filtered`` does: features of a stream equal
+``FeatureExtractor.transform_recording`` of the recording it came from.
+"""
+
+import dataclasses
+from typing import NamedTuple
+
+import numpy as np
+
+from constrae.configio import require
+from constrae.errors import DataError
+from constrae.extractor import FeatureExtractor
+from constrae.stream.window_encoder import WindowEncoder
+
+
+@dataclasses.dataclass
+class StreamingConfig:
+    """How often a window is encoded, and what to do when more than one is due at once."""
+
+    hop_seconds: float = 0.0625
+    """Time between encoded windows (0.0625 s: 16 Hz)."""
+    drop_stale: bool = True
+    """When one chunk completes several hops (the loop fell behind), encode only the
+    newest window and count the others as dropped: a controller wants the present."""
+
+    def __post_init__(self) -> None:
+        require(self.hop_seconds > 0, "stream.hop_seconds", f"must be > 0, got {self.hop_seconds}")
+
+
+class StreamFeatures(NamedTuple):
+    """The codes of one window of the stream."""
+
+    features_H: np.ndarray
+    """Codes, float32, as the model outputs them (continuous features or bits)."""
+    timestamp: float
+    """Time stamp of the window's last sample, on the clock the chunk's stamps are on."""
+    last_sample: int
+    """Index of the window's last sample, counted from the first sample since the last restart."""
+
+
+class StreamingExtractor:
+    """Chunks of samples in, the codes of every completed hop out.
+
+    Example:
+        >>> live = StreamingExtractor(FeatureExtractor.load("runs/eeg"))
+        >>> for features in live.push(samples_TS, timestamps_T):
+        ...     send(features.features_H, features.timestamp)
+    """
+
+    def __init__(
+        self,
+        extractor: FeatureExtractor,
+        config: StreamingConfig | None = None,
+        channel_index_C: np.ndarray | None = None,
+    ) -> None:
+        self.config = config or StreamingConfig()
+        self.preprocessing = extractor.preprocessing
+        self.encode = WindowEncoder(extractor)
+        self.window = self.preprocessing.window
+        self.hop = max(1, int(round(self.config.hop_seconds * self.preprocessing.sfreq)))
+        n_channels = len(self.preprocessing.channels)
+        self.channel_index_C = np.arange(n_channels) if channel_index_C is None else np.asarray(channel_index_C)
+        if self.channel_index_C.shape != (n_channels,):
+            raise DataError(f"channel_index_C: {len(self.channel_index_C)} indices for the model's {n_channels} channels")
+        # Every sample is written twice, at i % w and i % w + w, so the newest window is one contiguous slice.
+        self._ring_C2W = np.zeros((n_channels, 2 * self.window))
+        self.dropped = 0
+        """Windows that fell due but were not encoded because a newer one was due too."""
+        self.restart()
+
+    def restart(self) -> None:
+        """Start again from rest, as at a new stream: after a gap the filter's past is not the signal's."""
+        self.filter = self.preprocessing.causal_filter()
+        self.samples_seen = 0
+
+    def push(self, samples_TS: np.ndarray, timestamps_T: np.ndarray) -> list[StreamFeatures]:
+        """Filter a chunk, in order, and encode each window it completes (the newest only, with drop_stale)."""
+        samples_TS = np.asarray(samples_TS)
+        timestamps_T = np.asarray(timestamps_T, dtype=np.float64)
+        if samples_TS.ndim != 2 or len(samples_TS) != len(timestamps_T):
+            raise DataError(f"stream chunk: samples of shape {samples_TS.shape} for {len(timestamps_T)} time stamps")
+        if len(timestamps_T) == 0:
+            return []
+        if samples_TS.shape[1] <= self.channel_index_C.max():
+            raise DataError(f"stream chunk: {samples_TS.shape[1]} channels, the model reads channel {self.channel_index_C.max()}")
+        filtered_CT = self.filter(samples_TS[:, self.channel_index_C].T)
+        ends_E = self._window_ends(len(timestamps_T))
+        if self.config.drop_stale and len(ends_E) > 1:
+            self.dropped += len(ends_E) - 1
+            ends_E = ends_E[-1:]
+        first = self.samples_seen
+        results, written = [], 0
+        for end in ends_E:
+            self._write(filtered_CT[:, written : end + 1])
+            written = end + 1
+            start = (self.samples_seen - self.window) % self.window
+            codes_H = self.encode(self._ring_C2W[:, start : start + self.window])
+            results.append(StreamFeatures(codes_H, float(timestamps_T[end]), first + int(end)))
+        self._write(filtered_CT[:, written:])
+        return results
+
+    def _window_ends(self, n_new: int) -> np.ndarray:
+        """Positions in the chunk of the last samples of windows it completes: global index
+        i with i + 1 >= window and (i + 1 - window) % hop == 0."""
+        index_T = self.samples_seen + np.arange(n_new)
+        due_T = (index_T + 1 >= self.window) & ((index_T + 1 - self.window) % self.hop == 0)
+        return np.flatnonzero(due_T)
+
+    def _write(self, filtered_CT: np.ndarray) -> None:
+        n_new = filtered_CT.shape[1]
+        kept_CT = filtered_CT[:, -self.window :]
+        slots_T = (self.samples_seen + n_new - kept_CT.shape[1] + np.arange(kept_CT.shape[1])) % self.window
+        self._ring_C2W[:, slots_T] = kept_CT
+        self._ring_C2W[:, slots_T + self.window] = kept_CT
+        self.samples_seen += n_new

@@ -1,0 +1,30 @@
+"""What the serving loop publishes: a features outlet and, with a decoder, a commands outlet."""
+
+import numpy as np
+
+from constrae.stream._imports import pylsl
+from constrae.stream.lsl_info import make_info
+
+
+class FeatureOutlet:
+    """Float32 codes, one sample per window, stamped with the window's last source sample."""
+
+    def __init__(self, name: str, hidden_size: int, hop_seconds: float, source_id: str) -> None:
+        labels = [f"code{i}" for i in range(hidden_size)]
+        info = make_info(name, "Features", labels, 1 / hop_seconds, "float32", source_id)
+        self.outlet = pylsl().StreamOutlet(info)
+
+    def push(self, features_H: np.ndarray, timestamp: float) -> None:
+        # push_chunk takes the array as it is; push_sample would copy it value by value.
+        self.outlet.push_chunk(features_H[None], timestamp)
+
+
+class CommandOutlet:
+    """String markers, one per window: the decoder's class label."""
+
+    def __init__(self, name: str, source_id: str) -> None:
+        info = make_info(name, "Markers", ["command"], pylsl().IRREGULAR_RATE, "string", source_id)
+        self.outlet = pylsl().StreamOutlet(info)
+
+    def push(self, command: str, timestamp: float) -> None:
+        self.outlet.push_sample([command], timestamp)

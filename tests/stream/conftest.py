@@ -1,0 +1,69 @@
+"""Fixtures of the streaming tests: small EEG runs on S001, and liblsl kept to this machine."""
+
+import os
+
+import pytest
+import yaml
+
+from constrae import load_config
+from constrae.run import start_run
+
+CHANNELS = ["FC3", "FC4", "C3", "Cz", "C4", "CP3", "CP4", "Fz"]
+"""A subset of the 64 recorded channels: the stream must be read by channel name."""
+
+LSL_CONFIG = """\
+[multicast]
+ResolveScope = machine
+KnownPeers = {127.0.0.1}
+[log]
+level = -2
+"""
+
+
+@pytest.fixture(scope="session", autouse=True)
+def lsl_on_this_machine(tmp_path_factory):
+    """Discovery on loopback only, set before any LSL call (liblsl reads it once per process;
+    subprocesses inherit it)."""
+    path = tmp_path_factory.mktemp("lsl") / "lsl_api.cfg"
+    path.write_text(LSL_CONFIG)
+    previous = os.environ.get("LSLAPICFG")
+    os.environ["LSLAPICFG"] = str(path)
+    yield path
+    if previous is None:
+        os.environ.pop("LSLAPICFG", None)
+    else:
+        os.environ["LSLAPICFG"] = previous
+
+
+def _train(tmp_path_factory, shared_data, name: str, model: dict, eeg: dict):
+    folder = tmp_path_factory.mktemp(name)
+    mapping = {
+        "model": model,
+        "constraints": [{"name": "l1_codes", "lam": 0.01}],
+        "train": {"epochs": 2, "batch_size": 32, "lr": 0.003},
+        "data": {"source": "eeg", "paths": [str(shared_data / "eegmmidb" / "S001" / "S001R04.edf")], "n_samples": 200,
+                 "eeg": {"window_seconds": 0.5, "hop_seconds": 0.25, "channels": CHANNELS, **eeg}},
+    }
+    (folder / "config.yaml").write_text(yaml.safe_dump(mapping))
+    start_run(load_config(folder / "config.yaml"), folder / "run", progress=False)
+    return folder / "run"
+
+
+@pytest.fixture(scope="session")
+def raw_run(tmp_path_factory, shared_data):
+    """A spatiotemporal encoder on raw 0.5 s windows of 8 channels."""
+    model = {"hidden_size": 8, "activation": "relu", "encoder": "spatiotemporal",
+             "encoder_params": {"channels": len(CHANNELS), "virtual_channels": 3, "filters": 2, "kernel": 16, "stride": 8}}
+    return _train(tmp_path_factory, shared_data, "raw", model, {})
+
+
+@pytest.fixture(scope="session")
+def tangent_run(tmp_path_factory, shared_data):
+    """A dense encoder on tangent-space covariances of 8 channels."""
+    return _train(tmp_path_factory, shared_data, "tangent", {"hidden_size": 6, "activation": "relu"},
+                  {"representation": "tangent_space"})
+
+
+@pytest.fixture(scope="session")
+def s001_run04(shared_data):
+    return shared_data / "eegmmidb" / "S001" / "S001R04.edf"

@@ -1,0 +1,77 @@
+"""StreamingExtractor fed a real recording chunk by chunk gives the offline features of the same windows."""
+
+import numpy as np
+import pytest
+
+from constrae.data import read_recording
+from constrae.data.windows import sliding_starts
+from constrae.errors import DataError
+from constrae.extractor import FeatureExtractor
+from constrae.stream import StreamingConfig, StreamingExtractor
+
+
+def _stream(live, recording, chunk_sizes):
+    """Push the recording (all 64 channels, samples x channels) in chunks of the given sizes."""
+    samples_TS = recording.signals_CT.T
+    timestamps_T = np.arange(recording.n_samples) / recording.sfreq
+    results, begin, sizes = [], 0, iter(chunk_sizes)
+    while begin < recording.n_samples:
+        end = min(begin + next(sizes), recording.n_samples)
+        results += live.push(samples_TS[begin:end], timestamps_T[begin:end])
+        begin = end
+    return results
+
+
+@pytest.mark.parametrize("run", ["raw_run", "tangent_run"])
+def test_chunked_stream_equals_offline_transform_of_the_same_windows(run, request, s001_run04):
+    extractor = FeatureExtractor.load(request.getfixturevalue(run))
+    recording = read_recording(s001_run04)
+    index_C = np.array([recording.channels.index(name) for name in extractor.preprocessing.channels])
+    live = StreamingExtractor(extractor, StreamingConfig(hop_seconds=0.0625, drop_stale=False), index_C)
+    rng = np.random.default_rng(0)
+    results = _stream(live, recording, rng.integers(1, 40, size=recording.n_samples))
+    window, hop = extractor.preprocessing.window, live.hop
+    starts_N = sliding_starts(recording.n_samples, window, hop)
+    offline_NH = extractor.transform_recording(recording, starts_N)
+    assert [r.last_sample for r in results] == list(starts_N + window - 1)
+    online_NH = np.stack([r.features_H for r in results])
+    assert online_NH.dtype == np.float32
+    np.testing.assert_allclose(online_NH, offline_NH, rtol=1e-4, atol=1e-4 * np.abs(offline_NH).max())
+    np.testing.assert_allclose([r.timestamp for r in results], (starts_N + window - 1) / recording.sfreq)
+
+
+def test_a_chunk_completing_several_hops_encodes_only_the_newest_and_counts_the_rest(raw_run, s001_run04):
+    extractor = FeatureExtractor.load(raw_run)
+    recording = read_recording(s001_run04)
+    index_C = np.array([recording.channels.index(name) for name in extractor.preprocessing.channels])
+    live = StreamingExtractor(extractor, StreamingConfig(hop_seconds=0.0625), index_C)
+    window, hop = extractor.preprocessing.window, live.hop
+    # One chunk ending on the 4th window's last sample: windows 1-3 are stale.
+    n = window + 3 * hop
+    results = live.push(recording.signals_CT[:, :n].T, np.arange(n) / recording.sfreq)
+    assert [r.last_sample for r in results] == [n - 1]
+    assert live.dropped == 3
+    expected_H = extractor.transform_recording(recording, np.array([3 * hop]))[0]
+    np.testing.assert_allclose(results[0].features_H, expected_H, rtol=1e-4, atol=1e-4 * np.abs(expected_H).max())
+
+
+def test_restart_starts_the_filter_and_window_count_again(raw_run, s001_run04):
+    extractor = FeatureExtractor.load(raw_run)
+    recording = read_recording(s001_run04)
+    index_C = np.array([recording.channels.index(name) for name in extractor.preprocessing.channels])
+    live = StreamingExtractor(extractor, StreamingConfig(drop_stale=False), index_C)
+    window = extractor.preprocessing.window
+    live.push(recording.signals_CT[:, :1000].T, np.arange(1000) / recording.sfreq)
+    live.restart()
+    tail_CT = recording.signals_CT[:, 1000:]
+    results = live.push(tail_CT.T, np.arange(tail_CT.shape[1]) / recording.sfreq)
+    assert results[0].last_sample == window - 1
+    restarted = type(recording)(tail_CT, recording.sfreq, recording.channels, recording.events, "tail")
+    expected_H = extractor.transform_recording(restarted, np.array([0]))[0]
+    np.testing.assert_allclose(results[0].features_H, expected_H, rtol=1e-4, atol=1e-4 * np.abs(expected_H).max())
+
+
+def test_a_chunk_with_too_few_channels_is_refused_by_name(raw_run):
+    live = StreamingExtractor(FeatureExtractor.load(raw_run), channel_index_C=np.arange(8) + 10)
+    with pytest.raises(DataError, match="stream chunk: 12 channels"):
+        live.push(np.zeros((5, 12)), np.arange(5.0))
