@@ -67,3 +67,14 @@ def tangent_run(tmp_path_factory, shared_data):
 @pytest.fixture(scope="session")
 def s001_run04(shared_data):
     return shared_data / "eegmmidb" / "S001" / "S001R04.edf"
+
+
+@pytest.fixture(scope="session")
+def binary_run(tmp_path_factory, raw_run):
+    """``raw_run`` after phase 2 (``constrae discretize``): its codes are bits."""
+    from constrae.discrete.phase2 import Phase2Config
+    from constrae.discrete.run import discretize_run
+
+    out = tmp_path_factory.mktemp("binary") / "run"
+    discretize_run(raw_run, out, Phase2Config(anneal_epochs=1, finetune_epochs=1, batch_size=32))
+    return out

@@ -24,10 +24,12 @@ def _name(what: str) -> str:
 
 
 @pytest.mark.slow
-def test_features_of_a_replayed_run_equal_the_offline_transform(raw_run, s001_run04):
+@pytest.mark.parametrize("run", ["raw_run", "binary_run"])
+def test_features_of_a_replayed_run_equal_the_offline_transform(run, request, s001_run04):
     """The replay waits for the extractor's inlet, so the causal filter runs from the stream's
-    first sample, as offline: equal from the first window (tolerance: float32 encoders)."""
-    extractor = FeatureExtractor.load(raw_run)
+    first sample, as offline: equal from the first window (tolerance: float32 encoders; a
+    binary-code model's bits travel as int8)."""
+    extractor = FeatureExtractor.load(request.getfixturevalue(run))
     recording = read_recording(s001_run04)
     decoder, _ = fit_decoder(extractor, [s001_run04], ["T1", "T2"], 0.5)
     name = _name("equal")

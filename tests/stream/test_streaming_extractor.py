@@ -22,7 +22,7 @@ def _stream(live, recording, chunk_sizes):
     return results
 
 
-@pytest.mark.parametrize("run", ["raw_run", "tangent_run"])
+@pytest.mark.parametrize("run", ["raw_run", "tangent_run", "binary_run"])
 def test_chunked_stream_equals_offline_transform_of_the_same_windows(run, request, s001_run04):
     extractor = FeatureExtractor.load(request.getfixturevalue(run))
     recording = read_recording(s001_run04)
@@ -35,9 +35,20 @@ def test_chunked_stream_equals_offline_transform_of_the_same_windows(run, reques
     offline_NH = extractor.transform_recording(recording, starts_N)
     assert [r.last_sample for r in results] == list(starts_N + window - 1)
     online_NH = np.stack([r.features_H for r in results])
-    assert online_NH.dtype == np.float32
+    assert online_NH.dtype == (np.uint8 if extractor.model.activation.outputs_bits else np.float32)
     np.testing.assert_allclose(online_NH, offline_NH, rtol=1e-4, atol=1e-4 * np.abs(offline_NH).max())
     np.testing.assert_allclose([r.timestamp for r in results], (starts_N + window - 1) / recording.sfreq)
+
+
+def test_a_discretised_run_streams_the_bits_of_its_offline_codes(binary_run, s001_run04):
+    extractor = FeatureExtractor.load(binary_run)
+    recording = read_recording(s001_run04)
+    index_C = np.array([recording.channels.index(name) for name in extractor.preprocessing.channels])
+    live = StreamingExtractor(extractor, StreamingConfig(drop_stale=False), index_C)
+    online_NH = np.stack([r.features_H for r in _stream(live, recording, [37] * recording.n_samples)])
+    offline_NH = extractor.transform_recording(recording, sliding_starts(recording.n_samples, extractor.preprocessing.window, live.hop))
+    assert set(np.unique(online_NH)) <= {0.0, 1.0} and 0 < online_NH.mean() < 1
+    np.testing.assert_array_equal(online_NH, offline_NH)
 
 
 def test_a_chunk_completing_several_hops_encodes_only_the_newest_and_counts_the_rest(raw_run, s001_run04):

@@ -38,7 +38,7 @@ class StreamFeatures(NamedTuple):
     """The codes of one window of the stream."""
 
     features_H: np.ndarray
-    """Codes, float32, as the model outputs them (continuous features or bits)."""
+    """Codes as the model outputs them: float32 features, or uint8 0/1 for a binary-code model."""
     timestamp: float
     """Time stamp of the window's last sample, on the clock the chunk's stamps are on."""
     last_sample: int

@@ -7,16 +7,18 @@ from constrae.stream.lsl_info import make_info
 
 
 class FeatureOutlet:
-    """Float32 codes, one sample per window, stamped with the window's last source sample."""
+    """Codes, one sample per window, stamped with the window's last source sample: float32,
+    or int8 0/1 for a binary-code model (``bits``), a quarter of the bytes on the wire."""
 
-    def __init__(self, name: str, hidden_size: int, hop_seconds: float, source_id: str) -> None:
+    def __init__(self, name: str, hidden_size: int, hop_seconds: float, source_id: str, bits: bool = False) -> None:
         labels = [f"code{i}" for i in range(hidden_size)]
-        info = make_info(name, "Features", labels, 1 / hop_seconds, "float32", source_id)
+        info = make_info(name, "Features", labels, 1 / hop_seconds, "int8" if bits else "float32", source_id)
+        self.dtype = np.int8 if bits else np.float32
         self.outlet = pylsl().StreamOutlet(info)
 
     def push(self, features_H: np.ndarray, timestamp: float) -> None:
         # push_chunk takes the array as it is; push_sample would copy it value by value.
-        self.outlet.push_chunk(features_H[None], timestamp)
+        self.outlet.push_chunk(features_H[None].astype(self.dtype, copy=False), timestamp)
 
 
 class CommandOutlet:

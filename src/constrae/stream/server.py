@@ -85,7 +85,8 @@ def serve(
     source = LslSource.open(config.source, extractor.preprocessing, config.resolve_timeout_s)
     live = StreamingExtractor(extractor, config.streaming, source.channel_index_C)
     features_out = FeatureOutlet(config.features_name or f"{config.source}-features", hidden_size,
-                                 live.hop / extractor.preprocessing.sfreq, f"{config.source}-features")
+                                 live.hop / extractor.preprocessing.sfreq, f"{config.source}-features",
+                                 bits=extractor.model.activation.outputs_bits)
     commands_out = None
     if decoder is not None:
         commands_out = CommandOutlet(config.commands_name or f"{config.source}-commands", f"{config.source}-commands")
