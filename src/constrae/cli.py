@@ -1,6 +1,5 @@
 """The ``constrae`` command line."""
 
-import functools
 import io
 import json
 import sys
@@ -13,29 +12,17 @@ import typer
 from constrae import checkpoint
 from constrae.config import load_config
 from constrae.data import read_recording
-from constrae.errors import ConstraeError
+from constrae.cli_errors import fail_cleanly
 from constrae.extractor import FeatureExtractor
 from constrae.fileio import atomic_write_bytes
 from constrae.loading import check_matrix, read_npy
 from constrae.model import InferenceEncoder
 from constrae.run import resume_run, start_run, write_figures
+from constrae.discrete.commands import bench_discrete_command, discretize_command
 from constrae.stream.cli import register as register_stream_commands
+from constrae.tune.cli import tune_app
 
 app = typer.Typer(add_completion=False, no_args_is_help=True, help=__doc__)
-
-
-def fail_cleanly(command):
-    """Report constrae's own errors as one line on stderr with exit code 2."""
-
-    @functools.wraps(command)
-    def wrapper(*args, **kwargs):
-        try:
-            return command(*args, **kwargs)
-        except ConstraeError as error:
-            typer.echo(f"error: {error}", err=True)
-            raise typer.Exit(2) from None
-
-    return wrapper
 
 
 def report(summary: dict, run_dir: Path, plots: bool) -> None:
@@ -157,7 +144,6 @@ def export(
         typer.echo(f"wrote {path}: {config.model.input_size} -> {config.model.hidden_size}, max |onnx - torch| {error:.2e}")
 
 
-from constrae.discrete.commands import bench_discrete_command, discretize_command  # noqa: E402
 
 app.command(name="discretize")(fail_cleanly(discretize_command))
 
@@ -243,10 +229,9 @@ def train_stack(
     typer.echo(f"wrote {out}")
 
 
-from constrae.tune.cli import tune_app  # noqa: E402  (its commands use fail_cleanly above)
 
 app.add_typer(tune_app, name="tune")
-register_stream_commands(app, bench_app, fail_cleanly)
+register_stream_commands(app, bench_app)
 
 
 def main() -> None:

@@ -9,6 +9,7 @@ from pathlib import Path
 
 import typer
 
+from constrae.cli_errors import fail_cleanly
 from constrae.fileio import atomic_write_text
 
 PLOT_WINDOWS = 4096
@@ -141,7 +142,7 @@ def bench_stream(
         typer.echo(f"wrote {path}")
 
 
-def register(app: typer.Typer, bench_app: typer.Typer, fail_cleanly) -> None:
+def register(app: typer.Typer, bench_app: typer.Typer) -> None:
     """Add the streaming commands to the ``constrae`` app and ``bench stream`` to its bench group."""
     app.command()(fail_cleanly(stream))
     app.command()(fail_cleanly(replay))

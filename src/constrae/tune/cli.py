@@ -1,10 +1,11 @@
 """``constrae tune``: run campaign workers, check a space, report and export a study."""
 
-import functools
 from pathlib import Path
 
 import typer
 from typer.core import TyperGroup
+
+from constrae.cli_errors import fail_cleanly
 
 DEFAULT_STORAGE = "tune.journal"
 
@@ -26,20 +27,8 @@ STORAGE = typer.Option(DEFAULT_STORAGE, "--storage",
                        help="Journal file (one host, no server) or database URL such as postgresql://user@host/db.")
 
 
-def _fail_cleanly(command):
-    """constrae.cli.fail_cleanly, looked up at call time: constrae.cli imports this module."""
-
-    @functools.wraps(command)
-    def wrapper(*args, **kwargs):
-        from constrae.cli import fail_cleanly
-
-        return fail_cleanly(command)(*args, **kwargs)
-
-    return wrapper
-
-
 @tune_app.command("run")
-@_fail_cleanly
+@fail_cleanly
 def run(
     space: Path = typer.Argument(..., help="Search space YAML."),
     study: str = STUDY,
@@ -55,7 +44,7 @@ def run(
 
 
 @tune_app.command("check")
-@_fail_cleanly
+@fail_cleanly
 def check(space: Path = typer.Argument(..., help="Search space YAML.")) -> None:
     """Validate a search space (names, ranges, conditions) without running a trial."""
     from constrae.tune.space import load_space
@@ -66,7 +55,7 @@ def check(space: Path = typer.Argument(..., help="Search space YAML.")) -> None:
 
 
 @tune_app.command("report")
-@_fail_cleanly
+@fail_cleanly
 def report(
     study: str = STUDY,
     storage: str = STORAGE,
@@ -84,7 +73,7 @@ def report(
 
 
 @tune_app.command("export")
-@_fail_cleanly
+@fail_cleanly
 def export(
     study: str = STUDY,
     storage: str = STORAGE,
