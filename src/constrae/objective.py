@@ -82,11 +82,9 @@ class Objective(nn.Module):
 
     def constraint_metrics(self, model: Autoencoder, output: AutoencoderOutput) -> dict[str, float]:
         """Every constraint's own metrics, as "<constraint label>/<metric>"."""
-        labels = [c.registered_name for c in self.constraints]
-        numbered = [n if labels.count(n) == 1 else f"{n}_{labels[:i].count(n) + 1}" for i, n in enumerate(labels)]
         return {
             f"{label}/{name}": value
-            for label, constraint in zip(numbered, self.constraints)
+            for label, constraint in zip(numbered([c.registered_name for c in self.constraints]), self.constraints)
             for name, value in constraint.metrics(model, output).items()
         }
 
@@ -97,10 +95,11 @@ def require_labels(y_B: torch.Tensor | None, term: str) -> torch.Tensor:
     return y_B
 
 
+def numbered(names: list[str]) -> list[str]:
+    """Each name as it is, or numbered (``name_1``, ``name_2``) when it repeats."""
+    return [name if names.count(name) == 1 else f"{name}_{names[:i].count(name) + 1}" for i, name in enumerate(names)]
+
+
 def term_labels(constraints: list[Constraint]) -> list[str]:
     """Log names of the penalties: the registered name, numbered when repeated."""
-    names = [c.registered_name for c in constraints if c.has_penalty]
-    return [
-        name if names.count(name) == 1 else f"{name}_{names[:i].count(name) + 1}"
-        for i, name in enumerate(names)
-    ]
+    return numbered([c.registered_name for c in constraints if c.has_penalty])
