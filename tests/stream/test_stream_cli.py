@@ -21,21 +21,27 @@ from constrae.stream.decoder import LinearDecoder
 CLI = [sys.executable, "-m", "constrae.cli"]
 
 
+def _ignoring_sigint() -> None:
+    """What a non-interactive shell does to a background job: SIGINT ignored, inherited."""
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+
+
 @pytest.mark.slow
-def test_ctrl_c_stops_stream_cleanly_with_a_summary_and_the_plot(raw_run, s001_run04, tmp_path):
+@pytest.mark.parametrize("stop_signal", [signal.SIGINT, signal.SIGTERM], ids=["SIGINT", "SIGTERM"])
+def test_ctrl_c_stops_stream_cleanly_with_a_summary_and_the_plot(stop_signal, raw_run, s001_run04, tmp_path):
     name = f"constrae-test-cli-{uuid.uuid4().hex[:8]}"
     player = subprocess.Popen([*CLI, "replay", str(s001_run04), "--name", name, "--loop"],
-                              stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+                              stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, preexec_fn=_ignoring_sigint)
     server = subprocess.Popen(
         [*CLI, "stream", str(raw_run), "--source", name, "--plot", str(tmp_path / "features.png"),
          "--json", str(tmp_path / "summary.json")],
-        stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+        stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, preexec_fn=_ignoring_sigint,
     )
     try:
         # Serving once its features outlet is up (starting python + torch can take seconds here).
         assert pylsl.resolve_byprop("name", f"{name}-features", 1, 120), server.stderr.read()
         time.sleep(3)
-        server.send_signal(signal.SIGINT)
+        server.send_signal(stop_signal)
         out, err = server.communicate(timeout=30)
     finally:
         player.send_signal(signal.SIGINT)

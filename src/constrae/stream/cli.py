@@ -11,6 +11,7 @@ import typer
 
 from constrae.cli_errors import fail_cleanly
 from constrae.fileio import atomic_write_text
+from constrae.stream.stopping import stop_on_signals
 
 PLOT_WINDOWS = 4096
 """Windows kept for --plot (about 4 min at 16 Hz): memory stays bounded however long it serves."""
@@ -62,7 +63,7 @@ def stream(
     kept = collections.deque(maxlen=PLOT_WINDOWS)
     config = ServeConfig(source, StreamingConfig(hop, drop_stale=not keep_stale), features_name=features_name,
                          resolve_timeout_s=resolve_timeout, reconnect_timeout_s=reconnect_timeout, duration_s=duration)
-    with _warnings_as_lines():
+    with _warnings_as_lines(), stop_on_signals():
         summary = serve(
             FeatureExtractor.load(run_dir), config, LinearDecoder.load(decoder) if decoder else None,
             on_features=kept.append if plot else None,
@@ -98,7 +99,8 @@ def replay(
     data = read_recording(recording)
     config = ReplayConfig(name, source_id, chunk_seconds, wait_for_consumer, seconds, loop)
     typer.echo(f"publishing {recording} as LSL stream {name!r}: {len(data.channels)} channels at {data.sfreq} Hz", err=True)
-    summary = play(data, config, on_start=lambda: typer.echo("playing", err=True))
+    with stop_on_signals():
+        summary = play(data, config, on_start=lambda: typer.echo("playing", err=True))
     typer.echo(f"played {summary.samples} samples ({summary.seconds:.1f} s); pushes after due: "
                f"p99 {summary.p99_push_delay_ms:.2f} ms, max {summary.max_push_delay_ms:.2f} ms")
     if json_path is not None:
