@@ -29,12 +29,15 @@ class VisibilityGraph(Constraint):
     max_lag: int = 4
     edges_per_step: int = 128
 
+    def __post_init__(self) -> None:
+        super().__post_init__()
+        self.rows_BN: torch.Tensor | None = None
+        self.edges_E2: torch.Tensor | None = None
+
     def validate(self) -> None:
         require(self.lam >= 0, "visibility_graph.lam", f"must be >= 0, got {self.lam}")
         require(self.max_lag >= 1, "visibility_graph.max_lag", f"must be >= 1, got {self.max_lag}")
         require(self.edges_per_step >= 1, "visibility_graph.edges_per_step", f"must be >= 1, got {self.edges_per_step}")
-        self.rows_BN: torch.Tensor | None = None
-        self.edges_E2: torch.Tensor | None = None
 
     def observe_training_rows(self, rows: TrainingRows) -> None:
         edges_E2 = sequence_edges(rows.X_BN.numpy(), rows.segment_starts, self.series, self.graph, self.max_lag)
