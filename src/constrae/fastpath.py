@@ -20,7 +20,7 @@ from scipy.special import expit
 
 from constrae.errors import DataError, UnsupportedError
 from constrae.fastpath_stages import AffineStage, FoldedSpatioTemporalStage, SpatioTemporalStage
-from constrae.model import Autoencoder, CodeGate
+from constrae.model import Autoencoder, CodeGate, InferenceEncoder
 
 Fold = Literal["none", "temporal", "full"]
 FOLDS: tuple[str, ...] = get_args(Fold)
@@ -180,3 +180,19 @@ class NumpyEncoder:
         if self.gate is not None:
             codes_BH = self.gate(codes_BH, pre_BH)
         return codes_BH if codes_BH.dtype == np.uint8 else codes_BH.astype(np.float32, copy=False)
+
+
+def fastest_encoder(model: Autoencoder, **numpy_options) -> Callable[[np.ndarray], np.ndarray]:
+    """``NumpyEncoder.from_model(model, **numpy_options)`` where it runs the model, else the
+    torch inference path (``InferenceEncoder``: the same codes, bits for binary units).
+    The torch path takes the model's own inputs: ``numpy_options`` (folds) do not apply to it."""
+    try:
+        return NumpyEncoder.from_model(model, **numpy_options)
+    except UnsupportedError:
+        inference = InferenceEncoder(model).eval()
+
+        @torch.no_grad()
+        def encode(x_BN: np.ndarray) -> np.ndarray:
+            return inference(torch.from_numpy(np.ascontiguousarray(x_BN, dtype=np.float32))).numpy()
+
+        return encode

@@ -18,7 +18,6 @@ from sklearn.metrics import roc_auc_score
 from sklearn.model_selection import ShuffleSplit
 from sklearn.pipeline import make_pipeline
 from sklearn.preprocessing import StandardScaler
-from threadpoolctl import threadpool_limits
 from tqdm.auto import tqdm
 
 from constrae.bench.baselines import CSP_COMPONENTS, csp_lda, mne_protocol_epochs, tangent_space_lr
@@ -30,6 +29,7 @@ from constrae.data import EEGConfig, Preprocessing
 from constrae.data.filters import CausalFilter, design_sos
 from constrae.data.windows import windows_at
 from constrae.errors import DataError
+from constrae.threads import one_thread
 from constrae.trainer import Trainer
 
 SPLIT_SEED = 42
@@ -184,7 +184,6 @@ def fold_inputs(task: LoadedTask, test_N: np.ndarray, representation: str) -> Fo
 
 def autoencoder_rows(task: LoadedTask, variants: list[AEVariant], y_N: np.ndarray, splits, bar) -> list[DecodeRow]:
     """Per fold: fit preprocessing and AEs on training windows, classify the trials' codes."""
-    trials = task.trials
     scores = {(v.name, c): ([], []) for v in variants for c in CLASSIFIERS}
     last = {}
     for train_N, test_N in splits:
@@ -218,11 +217,9 @@ def autoencoder_rows(task: LoadedTask, variants: list[AEVariant], y_N: np.ndarra
 def evaluate(tasks: list[LoadedTask], variants: list[AEVariant], folds: int, progress: bool = True) -> list[DecodeRow]:
     """Every baseline and every AE variant x classifier on every task, on the same splits.
 
-    One thread for torch and for numpy's BLAS: the latencies are per-call figures, and on
-    a small machine BLAS threads spinning against each other slow eigh-heavy steps tenfold."""
-    torch.set_num_threads(1)
+    On one thread (``constrae.threads``): the latencies are per-call figures."""
     rows = []
-    with threadpool_limits(1), tqdm(total=len(tasks) * folds, desc="decode (task x fold)", disable=not progress) as bar:
+    with one_thread(), tqdm(total=len(tasks) * folds, desc="decode (task x fold)", disable=not progress) as bar:
         for task in tasks:
             first_class = list(TASKS[task.name].classes)[1]
             y_N = (task.trials.labels_N == first_class).astype(int)

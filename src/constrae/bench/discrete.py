@@ -19,7 +19,6 @@ from typing import NamedTuple
 
 import numpy as np
 import torch
-from threadpoolctl import threadpool_limits
 from tqdm.auto import tqdm
 
 from constrae.bench.decode import (
@@ -32,6 +31,7 @@ from constrae.bits import BitsLogisticRegression, HammingNearestNeighbors, pack_
 from constrae.discrete.phase2 import Phase2Config, discretize
 from constrae.fastpath import NumpyEncoder
 from constrae.model import InferenceEncoder
+from constrae.threads import one_thread
 from constrae.trainer import split_indices
 
 PHASE1 = AEVariant(
@@ -114,12 +114,11 @@ def constraint_measures(binary, fold, test_N: np.ndarray, phase2: Phase2Config) 
 def evaluate_discrete(task: LoadedTask, folds: int, phase1: AEVariant = PHASE1, phase2: Phase2Config = PHASE2,
                       constrained: Phase2Config = CONSTRAINED_PHASE2, progress: bool = True) -> tuple[list[DiscreteRow], list[ConstraintRow]]:
     """The code table and the constraint table over ``folds`` ShuffleSplit folds."""
-    torch.set_num_threads(1)
     y_N = (task.trials.labels_N == list(TASKS[task.name].classes)[1]).astype(int)
     accuracies: dict[str, list[float]] = {}
     measures: dict[str, list[tuple[float, float, float]]] = {}
     extra = {"none": [], "+ logic_rules": [RULES], "+ visibility_graph": [GRAPH]}
-    with threadpool_limits(1):
+    with one_thread():
         for train_N, test_N in tqdm(splits_for(len(y_N), folds), desc="discrete (fold)", disable=not progress):
             fold = fold_inputs(task, test_N, phase1.representation)
             continuous = train_autoencoder(phase1, fold.X_train)

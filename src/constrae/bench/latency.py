@@ -20,13 +20,13 @@ from typing import NamedTuple
 import numpy as np
 import torch
 
-from constrae.bench._imports import require
 from constrae.bench.eeg_windows import EegWindows, load_imagery_windows
 from constrae.bench.timing import MODES, Timing, time_calls
 from constrae.checkpoint import build, load_model
 from constrae.config import ModelConfig, RunConfig
 from constrae.errors import DataError
 from constrae.model import Autoencoder
+from constrae.threads import one_thread
 
 CHANNELS, SAMPLES = 64, 160
 DEFAULT_MODELS = {
@@ -133,33 +133,27 @@ def run_latency(
     """
     from constrae.bench.latency_baselines import all_baselines
 
-    threadpoolctl = require("threadpoolctl", "threadpoolctl")
     started, load_before = time.time(), os.getloadavg()[0]
     eeg: EegWindows = load_imagery_windows(subject_dir)
     windows_BN = [window_CT.reshape(1, -1) for window_CT in eeg.windows_BCT]
     models = {name: model_for(name, run_dir) for name, run_dir in (("dense", dense), ("spatiotemporal", spatiotemporal))}
-    threads_before = torch.get_num_threads()
-    torch.set_num_threads(1)
-    try:
-        with threadpoolctl.threadpool_limits(limits=1), tempfile.TemporaryDirectory() as scratch:
-            timed: list[tuple[str, bool, Callable, list]] = []
-            for name, (model, _) in models.items():
-                for runtime, call in encoder_paths(name, model, Path(scratch)).items():
-                    timed.append((f"{name}/{runtime}", True, call, windows_BN))
-            dictionary_HN = models["dense"][0].W_dec_NH.detach().numpy().T
-            for name, (call, inputs) in all_baselines(dictionary_HN, eeg).items():
-                timed.append((f"baseline/{name}", False, call, inputs))
-            paths = []
-            for name, ours, call, inputs in timed:
-                timings = {}
-                for mode in MODES:
-                    n = (calls if mode == "back_to_back" else cadence_calls) if ours else baseline_calls
-                    timings[mode] = time_calls(call, inputs, mode, n, period_s, budget_s)
-                paths.append(PathResult(name, ours, timings))
-                log(f"{name}: " + "  ".join(f"{mode} p50 {t.p50_us:.0f} us p99 {t.p99_us:.0f} us"
-                                            for mode, t in timings.items()))
-    finally:
-        torch.set_num_threads(threads_before)
+    with one_thread(), tempfile.TemporaryDirectory() as scratch:
+        timed: list[tuple[str, bool, Callable, list]] = []
+        for name, (model, _) in models.items():
+            for runtime, call in encoder_paths(name, model, Path(scratch)).items():
+                timed.append((f"{name}/{runtime}", True, call, windows_BN))
+        dictionary_HN = models["dense"][0].W_dec_NH.detach().numpy().T
+        for name, (call, inputs) in all_baselines(dictionary_HN, eeg).items():
+            timed.append((f"baseline/{name}", False, call, inputs))
+        paths = []
+        for name, ours, call, inputs in timed:
+            timings = {}
+            for mode in MODES:
+                n = (calls if mode == "back_to_back" else cadence_calls) if ours else baseline_calls
+                timings[mode] = time_calls(call, inputs, mode, n, period_s, budget_s)
+            paths.append(PathResult(name, ours, timings))
+            log(f"{name}: " + "  ".join(f"{mode} p50 {t.p50_us:.0f} us p99 {t.p99_us:.0f} us"
+                                        for mode, t in timings.items()))
     settings = {
         "calls": calls, "cadence_calls": cadence_calls, "baseline_calls": baseline_calls,
         "period_ms": period_s * 1e3, "budget_s": budget_s, "threads": 1,

@@ -12,18 +12,10 @@ import typer
 from constrae.cli_errors import fail_cleanly
 from constrae.fileio import atomic_write_text
 from constrae.stream.stopping import stop_on_signals
+from constrae.threads import one_thread
 
 PLOT_WINDOWS = 4096
 """Windows kept for --plot (about 4 min at 16 Hz): memory stays bounded however long it serves."""
-
-
-def _one_thread() -> None:
-    """One thread for torch and BLAS: per-window latency, and room for the other processes."""
-    import torch
-    from threadpoolctl import threadpool_limits
-
-    torch.set_num_threads(1)
-    threadpool_limits(1)
 
 
 @contextlib.contextmanager
@@ -59,11 +51,10 @@ def stream(
     from constrae.stream.extractor import StreamingConfig
     from constrae.stream.server import ServeConfig, serve
 
-    _one_thread()
     kept = collections.deque(maxlen=PLOT_WINDOWS)
     config = ServeConfig(source, StreamingConfig(hop, drop_stale=not keep_stale), features_name=features_name,
                          resolve_timeout_s=resolve_timeout, reconnect_timeout_s=reconnect_timeout, duration_s=duration)
-    with _warnings_as_lines(), stop_on_signals():
+    with _warnings_as_lines(), stop_on_signals(), one_thread():
         summary = serve(
             FeatureExtractor.load(run_dir), config, LinearDecoder.load(decoder) if decoder else None,
             on_features=kept.append if plot else None,
@@ -118,8 +109,8 @@ def fit_decoder(
     from constrae.extractor import FeatureExtractor
     from constrae.stream.decoder import fit_decoder as fit
 
-    _one_thread()
-    decoder, accuracy = fit(FeatureExtractor.load(run_dir), recordings, label, offset)
+    with one_thread():
+        decoder, accuracy = fit(FeatureExtractor.load(run_dir), recordings, label, offset)
     about = {"run_dir": str(run_dir), "recordings": [str(p) for p in recordings], "offset_seconds": offset,
              "cv_accuracy": accuracy}
     decoder.save(out, about)
@@ -136,8 +127,8 @@ def bench_stream(
     """Replay a recording in another process, serve it, and report latency and drops."""
     from constrae.stream.bench import run_bench, write_report
 
-    _one_thread()
-    results = run_bench(run or None, recording, seconds, hop, log=lambda line: typer.echo(line, err=True))
+    with one_thread():
+        results = run_bench(run or None, recording, seconds, hop, log=lambda line: typer.echo(line, err=True))
     table, paths = write_report(results, out)
     typer.echo(table)
     for path in paths:

@@ -9,23 +9,10 @@ standardises and represents the window as ``Preprocessing.model_inputs`` does, t
 encodes (NumpyEncoder if it can, else torch).
 """
 
-from collections.abc import Callable
-
 import numpy as np
-import torch
 
-from constrae.errors import UnsupportedError
 from constrae.extractor import FeatureExtractor
-from constrae.fastpath import NumpyEncoder
-from constrae.model import Autoencoder
-
-
-def _torch_encoder(model: Autoencoder) -> Callable[[np.ndarray], np.ndarray]:
-    @torch.no_grad()
-    def encode(x_BN: np.ndarray) -> np.ndarray:
-        return model.encode(torch.from_numpy(x_BN)).numpy()
-
-    return encode
+from constrae.fastpath import NumpyEncoder, fastest_encoder
 
 
 class WindowEncoder:
@@ -44,10 +31,9 @@ class WindowEncoder:
         fold = "temporal" if getattr(type(model.encoder), "registered_name", "") == "spatiotemporal" else "none"
         self.folded = self.preprocessing.config.representation == "raw"
         stats = (self.preprocessing.channel_mean_C, self.preprocessing.channel_std_C) if self.folded else (None, None)
-        try:
-            self._encode = NumpyEncoder.from_model(model, fold=fold, channel_mean=stats[0], channel_std=stats[1])
-        except UnsupportedError:
-            self._encode, self.folded = _torch_encoder(model), False
+        self._encode = fastest_encoder(model, fold=fold, channel_mean=stats[0], channel_std=stats[1])
+        # The torch path does not fold the standardisation in: this class applies it.
+        self.folded = self.folded and isinstance(self._encode, NumpyEncoder)
         self.path = "numpy" if isinstance(self._encode, NumpyEncoder) else "torch"
         """Which runtime encodes: numpy (NumpyEncoder) or torch."""
 

@@ -14,8 +14,7 @@ from sklearn.preprocessing import StandardScaler
 from constrae.bench.timing import time_calls
 from constrae.checkpoint import build
 from constrae.config import DataConfig, RunConfig
-from constrae.errors import UnsupportedError
-from constrae.fastpath import NumpyEncoder
+from constrae.fastpath import fastest_encoder
 from constrae.loading import load_training_data
 from constrae.model import Autoencoder
 from constrae.run import with_input_size
@@ -30,17 +29,10 @@ def encode_latency_us(
 ) -> float:
     """Median time of one call on one row: ``prepare`` (the steps from a window to the model's
     input, when there are any) then the encoder, on the NumPy path when it runs the model, else torch."""
-    try:
-        encode = NumpyEncoder.from_model(model)
-    except UnsupportedError:
-        def encode(x):
-            with torch.no_grad():
-                return model.encode(torch.from_numpy(x))
+    encode = fastest_encoder(model)
+    prepare = prepare or (lambda row: row)
     row = np.ascontiguousarray(x_1N, dtype=np.float32)
-    if prepare is None:
-        return time_calls(lambda _: encode(row), [None], "back_to_back", calls).p50_us
-    return time_calls(lambda _: encode(np.ascontiguousarray(prepare(row), dtype=np.float32)),
-                      [None], "back_to_back", calls).p50_us
+    return time_calls(lambda _: encode(prepare(row)), [None], "back_to_back", calls).p50_us
 
 
 def probe_accuracy(codes_train_BH: np.ndarray, y_train_B, codes_test_BH: np.ndarray, y_test_B) -> float:

@@ -13,11 +13,9 @@ import time
 import zlib
 from typing import NamedTuple
 
-import torch
-from threadpoolctl import threadpool_limits
-
 from constrae.configio import to_dict
 from constrae.errors import ConfigError, ConstraeError
+from constrae.threads import one_thread
 from constrae.tune._imports import optuna as import_optuna
 from constrae.tune.measure import measure_on_data
 from constrae.tune.space import SearchSpace
@@ -133,7 +131,6 @@ def run_worker(space: SearchSpace, study_name: str, storage: str, n_trials: int,
     optuna = import_optuna()
     State = optuna.trial.TrialState
     optuna.logging.set_verbosity(optuna.logging.WARNING)
-    torch.set_num_threads(1)
     study = open_study(space, study_name, storage)
     objective = make_objective(space, n_trials)
     ran = []
@@ -143,7 +140,7 @@ def run_worker(space: SearchSpace, study_name: str, storage: str, n_trials: int,
         scores = "  ".join(f"{name} {trial.user_attrs[name]:.4g}" for name in space.measures if name in trial.user_attrs)
         log(f"trial {trial.number} {trial.state.name.lower()}  {scores}")
 
-    with threadpool_limits(1):
+    with one_thread():
         while True:
             fail_stale_trials(study, storage)
             trials = study.get_trials(deepcopy=False)
