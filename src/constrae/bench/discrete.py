@@ -137,15 +137,14 @@ def evaluate_discrete(task: LoadedTask, folds: int, phase1: AEVariant = PHASE1, 
                 relaxed = binary.activation.unit_probabilities(binary.pre_activations(x_NF)).numpy()
                 bits = {name: InferenceEncoder(model)(x_NF).numpy() for name, model in binaries.items()}
                 phase2_bits = InferenceEncoder(binary)(x_NF).numpy()
-            h = continuous.config.hidden_size
+            h, packed = continuous.config.hidden_size, pack_bits(phase2_bits)
             tests = [
                 ("continuous codes (float32) + LDA", float_codes, CLASSIFIERS["LDA"]()),
                 ("bits, phase 1 thresholded at a = 0 (no phase 2) + LDA", thresholded, CLASSIFIERS["LDA"]()),
                 ("continuous codes sigmoid(a/T) of the phase-2 model (float32) + LDA", relaxed, CLASSIFIERS["LDA"]()),
                 ("bits after phase 2 + LDA", phase2_bits, CLASSIFIERS["LDA"]()),
-                ("bits after phase 2, packed + logistic regression", pack_bits(phase2_bits), BitsLogisticRegression(h)),
-                (f"bits after phase 2, packed + Hamming {HAMMING_K}-NN", pack_bits(phase2_bits),
-                 HammingNearestNeighbors(HAMMING_K)),
+                ("bits after phase 2, packed + logistic regression", packed, BitsLogisticRegression(h)),
+                (f"bits after phase 2, packed + Hamming {HAMMING_K}-NN", packed, HammingNearestNeighbors(HAMMING_K)),
             ]
             for method, codes_NH, classifier in tests:
                 accuracies.setdefault(method, []).append(_accuracy(classifier, codes_NH, y_N, train_N, test_N))
