@@ -45,7 +45,7 @@ def eeg_run(eeg_config_file, tmp_path_factory):
 
 def test_saved_folder_encodes_a_new_edf_like_the_in_memory_model(eeg_config_file, eeg_run, shared_data):
     config = load_config(eeg_config_file)
-    X, preprocessing = load_training_data(config.data)
+    X, preprocessing, _ = load_training_data(config.data)
     config = with_input_size(config, X)
     model, objective = build(config)
     Trainer(model, objective, config, progress=False).fit(torch.from_numpy(X))
@@ -80,3 +80,15 @@ def test_a_run_on_feature_matrices_has_no_recording_path(tmp_path):
     save_model(tmp_path, config, build(config)[0])
     with pytest.raises(CheckpointError, match="was trained on a feature matrix and has no preprocessing.json"):
         FeatureExtractor.load(tmp_path)
+
+
+def test_training_data_of_several_recordings_names_where_each_recording_starts(eeg_config_file, shared_data):
+    config = load_config(eeg_config_file)
+    s001 = shared_data / "eegmmidb" / "S001"
+    two = RunConfig.from_mapping({**config.to_mapping(), "data": {
+        **config.to_mapping()["data"], "paths": [str(s001 / "S001R04.edf"), str(s001 / "S001R08.edf")], "n_samples": None}})
+    X, preprocessing, starts = load_training_data(two.data)
+    first_windows = len(preprocessing.model_inputs(read_recording(s001 / "S001R04.edf")))
+    assert starts == [0, first_windows] and 0 < first_windows < len(X)
+    cut = RunConfig.from_mapping({**two.to_mapping(), "data": {**two.to_mapping()["data"], "n_samples": first_windows}})
+    assert load_training_data(cut.data).segment_starts == [0]

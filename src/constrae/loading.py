@@ -48,6 +48,9 @@ class TrainingData(NamedTuple):
     """(samples, features) float32 model inputs."""
     preprocessing: Preprocessing | None
     """For eeg data: the fitted preprocessing that turns recordings into rows of X."""
+    segment_starts: list[int] | None
+    """For eeg data: the first row of each recording's windows (rows are in time order
+    within a recording; constraints over the sequence must not link across them)."""
 
 
 def load_training_data(config: DataConfig, preprocessing: Preprocessing | None = None) -> TrainingData:
@@ -58,10 +61,12 @@ def load_training_data(config: DataConfig, preprocessing: Preprocessing | None =
     if config.source == "eeg":
         recordings = [read_recording(path) for path in config.paths]
         preprocessing = preprocessing or Preprocessing.fit(recordings, config.eeg)
-        X = np.concatenate([preprocessing.model_inputs(recording) for recording in recordings])
-        X = check_matrix(X, f"windows of {len(recordings)} recording(s)")
-        return TrainingData(X[: config.n_samples] if config.n_samples else X, preprocessing)
-    return TrainingData(load_matrix(config), None)
+        parts = [preprocessing.model_inputs(recording) for recording in recordings]
+        X = check_matrix(np.concatenate(parts), f"windows of {len(recordings)} recording(s)")
+        X = X[: config.n_samples] if config.n_samples else X
+        starts = np.cumsum([0] + [len(part) for part in parts[:-1]])
+        return TrainingData(X, preprocessing, [int(s) for s in starts if s < len(X)])
+    return TrainingData(load_matrix(config), None, None)
 
 
 def load_matrix(config: DataConfig) -> np.ndarray:

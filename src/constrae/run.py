@@ -35,13 +35,13 @@ def start_run(config: RunConfig, run_dir: str | Path, progress: bool = True) -> 
     run_dir = Path(run_dir)
     if (run_dir / checkpoint.CONFIG_FILE).exists():
         raise CheckpointError(f"{run_dir} already holds a run; resume it with `constrae resume {run_dir}`")
-    X, preprocessing = load_training_data(config.data)
+    X, preprocessing, segment_starts = load_training_data(config.data)
     config = with_input_size(config, X)
     model, objective = checkpoint.build(config)
     trainer = Trainer(model, objective, config, run_dir=run_dir, progress=progress)
     if preprocessing is not None:
         checkpoint.save_preprocessing(run_dir, preprocessing)
-    trainer.fit(torch.from_numpy(X))
+    trainer.fit(torch.from_numpy(X), segment_starts=segment_starts)
     return write_summary(run_dir, model, X)
 
 
@@ -49,10 +49,10 @@ def resume_run(run_dir: str | Path, progress: bool = True) -> dict:
     """Continue an interrupted run from its last completed epoch."""
     run_dir = Path(run_dir)
     config = checkpoint.load_config_json(run_dir)
-    X, _ = load_training_data(config.data, checkpoint.load_preprocessing(run_dir))
+    X, _, segment_starts = load_training_data(config.data, checkpoint.load_preprocessing(run_dir))
     model, objective = checkpoint.build(config)
     trainer = Trainer(model, objective, config, run_dir=run_dir, progress=progress)
-    trainer.fit(torch.from_numpy(X), resume=True)
+    trainer.fit(torch.from_numpy(X), resume=True, segment_starts=segment_starts)
     return write_summary(run_dir, model, X)
 
 

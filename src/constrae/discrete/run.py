@@ -11,12 +11,8 @@ import os
 import shutil
 from pathlib import Path
 
-import numpy as np
-
 from constrae import checkpoint
-from constrae.config import DataConfig, read_yaml_mapping
-from constrae.data import read_recording
-from constrae.data.windows import sliding_starts
+from constrae.config import read_yaml_mapping
 from constrae.discrete.phase2 import Phase2Config, discretize, phase2_record
 from constrae.errors import CheckpointError
 from constrae.fileio import atomic_write_text
@@ -24,17 +20,6 @@ from constrae.loading import load_training_data
 from constrae.run import write_summary
 
 PHASE2_FILE = "discretize.json"
-
-
-def recording_starts(data: DataConfig, preprocessing) -> list[int] | None:
-    """First row of each recording's windows in the training matrix (eeg data), else None."""
-    if data.source != "eeg" or preprocessing is None:
-        return None
-    counts = [len(sliding_starts(read_recording(path).n_samples, preprocessing.window, preprocessing.hop))
-              for path in data.paths]
-    starts = np.concatenate([[0], np.cumsum(counts)[:-1]]).astype(int)
-    limit = data.n_samples or int(np.sum(counts))
-    return [int(s) for s in starts if s < limit]
 
 
 def load_phase2_config(path: Path | None) -> Phase2Config:
@@ -50,8 +35,8 @@ def discretize_run(run_dir: str | Path, out: str | Path, phase2: Phase2Config) -
         raise CheckpointError(f"{out} already exists; phase 2 writes a new run folder")
     model, config = checkpoint.load_model(run_dir)
     preprocessing = checkpoint.load_preprocessing(run_dir)
-    X, _ = load_training_data(config.data, preprocessing)
-    result = discretize(model, config, X, phase2, recording_starts(config.data, preprocessing))
+    X, _, segment_starts = load_training_data(config.data, preprocessing)
+    result = discretize(model, config, X, phase2, segment_starts)
     staging = out.parent / f".{out.name}.tmp-{os.getpid()}"
     shutil.rmtree(staging, ignore_errors=True)
     staging.mkdir(parents=True)

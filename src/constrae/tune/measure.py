@@ -73,7 +73,7 @@ def train_fvu_l0(model: Autoencoder, X_BN: np.ndarray) -> dict[str, float]:
 
 def measure_on_data(config: RunConfig, evaluation: EvaluationConfig, measures: list[str], on_epoch: EpochHook) -> dict[str, float]:
     """Train ``config`` as ``constrae train`` would (same data, split and seed) and measure it."""
-    X, _ = load_training_data(config.data)
+    X = load_training_data(config.data).X
     config = with_input_size(config, X)
     model, objective = build(config)
     history = Trainer(model, objective, config, progress=False, on_epoch=on_epoch).fit(torch.from_numpy(X))
