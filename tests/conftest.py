@@ -3,6 +3,16 @@
 from pathlib import Path
 
 import pytest
+from hypothesis import HealthCheck, settings
+
+settings.register_profile(
+    "constrae",
+    max_examples=100,
+    deadline=None,
+    suppress_health_check=[HealthCheck.too_slow, HealthCheck.function_scoped_fixture],
+)
+settings.load_profile("constrae")
+"""Property tests: 100 examples each, no per-example deadline (a 2-core CI machine stalls at times)."""
 
 SHARED_DATA = Path(__file__).resolve().parents[2] / "shared" / "data"
 """Real recordings, read-only, next to the project root (see its README.md)."""
