@@ -11,6 +11,7 @@ import typer
 
 from constrae import checkpoint
 from constrae.config import load_config
+from constrae.cpu_features import cpu_flags, int8_kernel
 from constrae.data import read_recording
 from constrae.cli_errors import fail_cleanly
 from constrae.extractor import FeatureExtractor
@@ -100,6 +101,7 @@ def info(run_dir: Path = typer.Argument(..., help="Run folder.")) -> None:
         f"{'tied' if m.tied else 'untied'}, decoder output {m.decoder_output}, "
         f"{sum(p.numel() for p in model.parameters())} parameters"
     )
+    typer.echo(f"int8 path on this CPU: {int8_kernel(cpu_flags())}")
     typer.echo(f"loss: {config.loss}")
     for spec in config.constraints:
         typer.echo(f"constraint: {json.dumps(spec)}")

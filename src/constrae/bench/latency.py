@@ -24,6 +24,7 @@ from constrae.bench.eeg_windows import EegWindows, load_imagery_windows
 from constrae.bench.timing import MODES, Timing, time_calls
 from constrae.checkpoint import build, load_model
 from constrae.config import ModelConfig, RunConfig
+from constrae.cpu_features import cpu_flags, int8_kernel
 from constrae.errors import DataError
 from constrae.model import Autoencoder
 from constrae.threads import one_thread
@@ -160,6 +161,7 @@ def run_latency(
         "started_utc": datetime.datetime.fromtimestamp(started, datetime.UTC).isoformat(timespec="seconds"),
         "elapsed_s": round(time.time() - started, 1),
         "load_average_1min": {"start": load_before, "end": os.getloadavg()[0], "cores": os.cpu_count()},
+        "int8_kernel": int8_kernel(cpu_flags()),
         "window": {"channels": CHANNELS, "samples": SAMPLES, "features": CHANNELS * SAMPLES,
                    "sfreq_hz": eeg.sfreq, "distinct_windows": len(windows_BN),
                    "source": f"{Path(subject_dir).name} runs 6, 10, 14, causal 7-30 Hz, standardised per channel"},

@@ -108,6 +108,7 @@ def format_table(run: LatencyRun) -> str:
     for name, info in run.models.items():
         lines.append(f"{name} model: {info.source}")
     load = run.settings["load_average_1min"]
+    lines.append(f"int8 kernels: {run.settings['int8_kernel']}")
     lines.append(f"machine load (1 min average) {load['start']:.1f} at start, {load['end']:.1f} at end, "
                  f"{load['cores']} cores; run took {run.settings['elapsed_s']:.0f} s")
     return "\n".join(lines)
