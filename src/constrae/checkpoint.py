@@ -100,6 +100,10 @@ def load_state_dict(module: torch.nn.Module, tensors: dict[str, torch.Tensor], p
             raise CheckpointError(
                 f"{path}: {name} has shape {tuple(tensor.shape)}, config expects {tuple(expected[name].shape)}"
             )
+        if tensor.is_floating_point() and not (finite := torch.isfinite(tensor)).all():
+            raise CheckpointError(
+                f"{path}: tensor {name!r} holds {int((~finite).sum())} NaN/inf values (a corrupt or diverged model)"
+            )
     module.load_state_dict(tensors)
 
 

@@ -128,22 +128,16 @@ def export(
     output: Path = typer.Option(..., "-o", "--output", help="Where to write the ONNX encoder."),
     int8: bool = typer.Option(False, "--int8", help="Also write an int8-quantised copy, OUTPUT with suffix .int8.onnx."),
 ) -> None:
-    """Export the encoder (x -> codes) to ONNX, checked against PyTorch with ONNX Runtime."""
-    from constrae.export import OnnxEncoder, export_onnx
+    """Export the encoder (x -> codes) to ONNX, checked against PyTorch with ONNX Runtime.
+
+    Nothing is written unless ONNX Runtime gives torch's codes on a probe batch."""
+    from constrae.verified_export import export_verified
 
     model, config = checkpoint.load_model(run_dir)
-    export_onnx(model, output)
-    written = [output]
-    if int8:
-        from constrae.quantize import quantize_int8
-
-        written.append(quantize_int8(output, output.with_suffix(".int8.onnx")))
-    probe_BN = torch.rand(8, config.model.input_size)
-    with torch.no_grad():
-        expected = InferenceEncoder(model)(probe_BN).numpy().astype(np.float64)
-    for path in written:
-        error = float(np.abs(OnnxEncoder(path)(probe_BN.numpy()).astype(np.float64) - expected).max())
-        typer.echo(f"wrote {path}: {config.model.input_size} -> {config.model.hidden_size}, max |onnx - torch| {error:.2e}")
+    probe_BN = torch.rand(8, config.model.input_size, generator=torch.Generator().manual_seed(0)).numpy()
+    for exported in export_verified(model, output, int8, probe_BN):
+        typer.echo(f"wrote {exported.path}: {config.model.input_size} -> {config.model.hidden_size}, "
+                   f"tolerance {exported.tolerance:g}, max |onnx - torch| {exported.error:.2e}")
 
 
 
