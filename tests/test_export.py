@@ -9,7 +9,7 @@ import torch
 
 from constrae.checkpoint import build
 from constrae.config import ModelConfig, RunConfig, TrainConfig
-from constrae.errors import DataError
+from constrae.errors import DataError, OutputError
 from constrae.export import OnnxEncoder, export_onnx
 from constrae.trainer import Trainer
 
@@ -94,7 +94,7 @@ def test_export_into_read_only_directory_raises_and_leaves_no_file(tmp_path, mon
 
         monkeypatch.setattr(os, "replace", refuse)
     try:
-        with pytest.raises(PermissionError):
+        with pytest.raises(OutputError, match="encoder.onnx: Permission denied"):
             export_onnx(model, folder / "encoder.onnx")
     finally:
         folder.chmod(0o755)

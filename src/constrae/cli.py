@@ -15,7 +15,7 @@ from constrae.cpu_features import cpu_flags, int8_kernel
 from constrae.data import read_recording
 from constrae.cli_errors import fail_cleanly
 from constrae.extractor import FeatureExtractor
-from constrae.fileio import atomic_write_bytes
+from constrae.fileio import atomic_write_bytes, check_output_file
 from constrae.loading import check_matrix, read_npy
 from constrae.model import InferenceEncoder
 from constrae.run import resume_run, start_run, write_figures
@@ -73,6 +73,7 @@ def encode(
     sfreq: float | None = typer.Option(None, help="Sampling rate of a .npy/.csv recording (channels x samples)."),
 ) -> None:
     """Write the codes of every row of INPUT, or of every window of a recording."""
+    check_output_file(output, inputs=(input, *checkpoint.run_files(run_dir)))
     preprocessing = checkpoint.load_preprocessing(run_dir)
     if preprocessing is not None and (input.suffix.lower() != ".npy" or sfreq is not None):
         recording = read_recording(input, sfreq=sfreq)
@@ -133,6 +134,9 @@ def export(
     Nothing is written unless ONNX Runtime gives torch's codes on a probe batch."""
     from constrae.verified_export import export_verified
 
+    run_files = checkpoint.run_files(run_dir)
+    for path in (output, output.with_suffix(".int8.onnx")) if int8 else (output,):
+        check_output_file(path, inputs=run_files)
     model, config = checkpoint.load_model(run_dir)
     probe_BN = torch.rand(8, config.model.input_size, generator=torch.Generator().manual_seed(0)).numpy()
     for exported in export_verified(model, output, int8, probe_BN):

@@ -4,12 +4,15 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Literal
 
-import yaml
 
 from constrae.configio import from_dict, require, to_dict
 from constrae.data.preprocessing import EEGConfig
 from constrae.errors import ConfigError
 from constrae.registry import check_params
+from constrae.yamlfile import read_yaml_mapping
+
+MAX_SEED = 2**32 - 1
+"""Largest seed every generator the runs use accepts (NumPy's legacy seeding stops there)."""
 
 ENCODER_FIXED_ARGS = ("input_size", "hidden_size")
 """Encoder constructor arguments taken from the model config, not from encoder_params."""
@@ -93,6 +96,7 @@ class TrainConfig:
             f"must be >= 1, got {self.patience}",
         )
         require(0.0 <= self.momentum < 1.0, "train.momentum", f"must be in [0, 1), got {self.momentum}")
+        require(0 <= self.seed <= MAX_SEED, "train.seed", f"must be in [0, {MAX_SEED}], got {self.seed}")
 
 
 @dataclass
@@ -112,6 +116,7 @@ class DataConfig:
     """Seed of the shapes generator."""
 
     def __post_init__(self) -> None:
+        require(0 <= self.seed <= MAX_SEED, "data.seed", f"must be in [0, {MAX_SEED}], got {self.seed}")
         require(
             self.source not in ("mnist", "npy") or self.path is not None,
             "data.path",
@@ -156,16 +161,6 @@ class RunConfig:
 
     def to_mapping(self) -> dict[str, Any]:
         return to_dict(self)
-
-
-def read_yaml_mapping(path: Path) -> Any:
-    """The YAML document in ``path`` ({} when empty); ConfigError names a missing or bad file."""
-    if not path.is_file():
-        raise ConfigError(f"config file {path} does not exist")
-    try:
-        return yaml.safe_load(path.read_text()) or {}
-    except yaml.YAMLError as error:
-        raise ConfigError(f"{path}: not valid YAML: {error}") from error
 
 
 def relative_to_config(config_path: Path, data_path: str) -> str:

@@ -17,6 +17,11 @@ class CheckpointError(ConstraeError):
     """A run folder or model file is missing, truncated or inconsistent."""
 
 
+class OutputError(ConstraeError, OSError):
+    """An output path cannot be written: a folder, an unwritable place, a file that is not a
+    run where a run folder goes, or one of the command's own inputs."""
+
+
 class UnsupportedError(ConstraeError):
     """A model uses a part (encoder, activation, gate) that an inference path cannot run."""
 
