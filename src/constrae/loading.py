@@ -13,8 +13,9 @@ from constrae.errors import DataError
 def check_matrix(X, where: str, n_features: int | None = None) -> np.ndarray:
     """``X`` as a float32 (samples, features) array, or a DataError naming the problem."""
     X = np.asarray(X)
-    if X.dtype == object or not np.issubdtype(X.dtype, np.number):
-        raise DataError(f"{where}: expected numbers, got dtype {X.dtype}")
+    if X.dtype.kind not in "iuf":
+        kind = "complex numbers" if X.dtype.kind == "c" else f"dtype {X.dtype}"
+        raise DataError(f"{where}: expected real numbers, got {kind}")
     if X.ndim != 2:
         raise DataError(f"{where}: expected a 2-D (samples, features) array, got shape {X.shape}")
     if X.shape[0] == 0 or X.shape[1] == 0:
@@ -37,8 +38,8 @@ def read_npy(path: str | Path) -> np.ndarray:
         raise DataError(f"{path}: no such file")
     try:
         return np.load(path, allow_pickle=False)
-    except ValueError as error:
-        raise DataError(f"{path}: not a readable .npy array of numbers: {error}") from error
+    except (ValueError, OSError, EOFError) as error:
+        raise DataError(f"{path}: not a readable .npy array of numbers: {error or 'the file is empty'}") from error
 
 
 class TrainingData(NamedTuple):

@@ -124,11 +124,19 @@ class Preprocessing:
     def aligned_signals(self, recording: Recording) -> np.ndarray:
         """The recording's (c, t) signals in this preprocessing's channel order.
 
-        Refuses a different sampling rate or a missing channel, naming them."""
+        Channels match by name, or by position for a file without names (a .npy). Refuses a
+        different sampling rate, a missing channel or a different count, naming them."""
         if not np.isclose(recording.sfreq, self.sfreq):
             raise DataError(
                 f"{recording.source}: sampling rate {recording.sfreq} Hz, the model was trained at {self.sfreq} Hz"
             )
+        if not recording.named_channels:
+            if len(recording.channels) != len(self.channels):
+                raise DataError(
+                    f"{recording.source}: {len(recording.channels)} unnamed channels, the model reads "
+                    f"{len(self.channels)} ({', '.join(self.channels[:4])}, ...); unnamed channels match by position"
+                )
+            return recording.signals_CT
         index = {name: i for i, name in enumerate(recording.channels)}
         missing = [name for name in self.channels if name not in index]
         if missing:

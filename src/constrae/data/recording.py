@@ -7,6 +7,7 @@ from typing import NamedTuple
 
 import numpy as np
 
+from constrae.data.edf_header import EDF_SUFFIXES, check_complete
 from constrae.errors import DataError
 
 ARRAY_SUFFIXES = (".npy", ".npz", ".csv")
@@ -45,6 +46,8 @@ class Recording:
     """Annotated events; empty when the file has none."""
     source: str
     """Where it came from, for error messages."""
+    named_channels: bool = True
+    """False when the file carries no channel names (a .npy): its channels match a model's by position."""
 
     def __post_init__(self) -> None:
         if self.signals_CT.ndim != 2 or 0 in self.signals_CT.shape:
@@ -84,9 +87,34 @@ def read_recording(path: str | Path, sfreq: float | None = None, channels: list[
         if sfreq is None:
             raise DataError(f"{path}: a {suffix} recording needs its sampling rate (sfreq)")
         signals_CT, header = _read_npy(path) if suffix == ".npy" else _read_csv(path)
-        names = channels or header or [f"ch{i}" for i in range(len(signals_CT))]
-        return Recording(signals_CT, float(sfreq), tuple(names), Events.none(), str(path))
+        names = channels or header
+        if not names:
+            return Recording(signals_CT, float(sfreq), tuple(f"ch{i}" for i in range(len(signals_CT))),
+                             Events.none(), str(path), named_channels=False)
+        return Recording(signals_CT, float(sfreq), standard_names(names), Events.none(), str(path))
+    if suffix in EDF_SUFFIXES:
+        check_complete(path)
     return _read_with_mne(path)
+
+
+def standard_names(names) -> tuple[str, ...]:
+    """10-05 spelling of channel names, as PhysioNet files need: no trailing dots, upper case
+    but for a final z and a leading Fp (``Fc5.`` -> ``FC5``, ``Cz..`` -> ``Cz``)."""
+    standard = []
+    for name in names:
+        name = str(name).strip().strip(".").upper()
+        name = name[:-1] + "z" if name.endswith("Z") else name
+        standard.append("Fp" + name[2:] if name.startswith("FP") else name)
+    return tuple(standard)
+
+
+def real_samples(values, where: str) -> np.ndarray:
+    """``values`` as float64; DataError for complex, text, object or boolean arrays."""
+    values = np.asarray(values)
+    if values.dtype.kind not in "iuf":
+        kind = "complex" if values.dtype.kind == "c" else f"{values.dtype}"
+        raise DataError(f"{where}: expected real numbers, got {kind} values (dtype {values.dtype})")
+    return values.astype(np.float64)
 
 
 def _read_with_mne(path: Path) -> Recording:
@@ -96,7 +124,7 @@ def _read_with_mne(path: Path) -> Recording:
         raw = mne.io.read_raw(path, preload=True, verbose="error")
     except Exception as error:  # MNE raises many types for unreadable files
         raise DataError(f"{path}: MNE cannot read it: {error}") from error
-    mne.datasets.eegbci.standardize(raw)
+    raw.rename_channels(dict(zip(raw.ch_names, standard_names(raw.ch_names), strict=True)))
     raw.pick("eeg")
     sfreq = float(raw.info["sfreq"])
     annotations = raw.annotations
@@ -107,34 +135,44 @@ def _read_with_mne(path: Path) -> Recording:
 
 def _read_npz(path: Path) -> Recording:
     try:
-        archive = np.load(path, allow_pickle=False)
-    except ValueError as error:
+        with np.load(path, allow_pickle=False) as archive:
+            members = {name: archive[name] for name in archive.files}
+    except (ValueError, OSError, EOFError) as error:
         raise DataError(f"{path}: not a readable .npz of numbers and strings: {error}") from error
-    with archive:
-        missing = [key for key in ("signals", "sfreq", "channels") if key not in archive.files]
-        if missing:
-            raise DataError(f"{path}: missing array {missing[0]!r}; an .npz recording holds signals, sfreq, channels")
-        events = Events.none()
-        if "event_onsets" in archive.files:
-            onsets_E = archive["event_onsets"].astype(np.int64)
-            durations_E = archive["event_durations"].astype(np.int64) if "event_durations" in archive.files else np.zeros_like(onsets_E)
-            events = Events(onsets_E, durations_E, archive["event_labels"].astype(str))
-        return Recording(
-            archive["signals"].astype(np.float64), float(archive["sfreq"]), tuple(archive["channels"].astype(str)), events, str(path)
-        )
+    except Exception as error:  # zipfile raises BadZipFile and others for damaged archives
+        raise DataError(f"{path}: not a readable .npz archive: {error}") from error
+    missing = [key for key in ("signals", "sfreq", "channels") if key not in members]
+    if missing:
+        raise DataError(f"{path}: missing array {missing[0]!r}; an .npz recording holds signals, sfreq, channels")
+    if members["sfreq"].size != 1 or members["channels"].ndim != 1:
+        raise DataError(f"{path}: sfreq must be one number and channels a list of names")
+    events = Events.none()
+    if "event_onsets" in members:
+        onsets_E = real_samples(members["event_onsets"], f"{path}: event_onsets").astype(np.int64).ravel()
+        durations_E = (real_samples(members["event_durations"], f"{path}: event_durations").astype(np.int64).ravel()
+                       if "event_durations" in members else np.zeros_like(onsets_E))
+        labels_E = members.get("event_labels", np.zeros(0)).astype(str).ravel()
+        if not len(onsets_E) == len(durations_E) == len(labels_E):
+            raise DataError(f"{path}: {len(onsets_E)} event_onsets, {len(durations_E)} event_durations and "
+                            f"{len(labels_E)} event_labels; they must be as many")
+        events = Events(onsets_E, durations_E, labels_E)
+    sfreq = real_samples(members["sfreq"], f"{path}: sfreq").item()
+    signals_CT = real_samples(members["signals"], f"{path}: signals")
+    return Recording(signals_CT, sfreq, standard_names(members["channels"].astype(str)), events, str(path))
 
 
 def _read_npy(path: Path) -> tuple[np.ndarray, None]:
     try:
-        return np.load(path, allow_pickle=False).astype(np.float64), None
-    except ValueError as error:
-        raise DataError(f"{path}: not a readable .npy array of numbers: {error}") from error
+        values = np.load(path, allow_pickle=False)
+    except (ValueError, OSError, EOFError) as error:
+        raise DataError(f"{path}: not a readable .npy array of numbers: {error or 'the file is empty'}") from error
+    return real_samples(values, str(path)), None
 
 
 def _read_csv(path: Path) -> tuple[np.ndarray, list[str]]:
-    header = path.read_text().split("\n", 1)[0].strip().split(",")
     try:
+        header = path.read_text(encoding="utf-8").split("\n", 1)[0].strip().split(",")
         samples_TC = np.loadtxt(path, delimiter=",", skiprows=1, ndmin=2)
-    except ValueError as error:
+    except (ValueError, UnicodeDecodeError) as error:
         raise DataError(f"{path}: not a CSV of numbers under a header of channel names: {error}") from error
-    return samples_TC.T, [name.strip() for name in header]
+    return real_samples(samples_TC, str(path)).T, [name.strip() for name in header]
