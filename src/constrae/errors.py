@@ -22,6 +22,11 @@ class OutputError(ConstraeError, OSError):
     run where a run folder goes, or one of the command's own inputs."""
 
 
+class StorageError(ConstraeError):
+    """A campaign's storage cannot be used: an unreachable or malformed database URL, or a
+    journal path that is a folder or a file that is not an Optuna journal."""
+
+
 class UnsupportedError(ConstraeError):
     """A model uses a part (encoder, activation, gate) that an inference path cannot run."""
 

@@ -9,18 +9,22 @@
   failed by the next worker that looks, and enqueued again (RetryHeartbeatStaleTrialCallback).
 """
 
+import json
 import os
 import socket
 import time
 import warnings
 from pathlib import Path
 
+from constrae.errors import StorageError
 from constrae.tune._imports import optuna as import_optuna
 
 HEARTBEAT_SECONDS = 2
 GRACE_SECONDS = 10
 MAX_RETRIES = 3
 TABLE_CREATION_ATTEMPTS = 3
+JOURNAL_LINE_START = b'{"op_code"'
+"""How every line Optuna writes to a journal begins, a cut-short last one included."""
 WORKER_ATTR = "worker"
 """User attribute of every trial: 'host:pid' of the process running it."""
 
@@ -35,11 +39,38 @@ def open_storage(storage: str):
     if is_database_url(storage):
         return _open_database(storage)
     path = Path(storage)
-    path.parent.mkdir(parents=True, exist_ok=True)
+    check_journal(path)
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+    except OSError as error:
+        raise StorageError(f"--storage {path}: cannot make its folder: {error.strerror or error}") from error
     journal = optuna.storages.journal
     # The open-lock (O_EXCL lock file) works on every local file system; symlinks do not.
     backend = journal.JournalFileBackend(str(path), lock_obj=journal.JournalFileOpenLock(str(path)))
     return optuna.storages.JournalStorage(backend)
+
+
+def check_journal(path: Path) -> None:
+    """StorageError unless ``path`` is missing, empty, or an Optuna journal: one JSON operation
+    per line (the last may be cut short by a killed writer). Nothing is appended to a file
+    that is not a journal."""
+    if path.is_dir():
+        raise StorageError(f"--storage {path} is a folder; give a journal file (or a database URL)")
+    if not path.exists():
+        return
+    try:
+        lines = path.read_bytes().split(b"\n")
+    except OSError as error:
+        raise StorageError(f"--storage {path}: cannot be read: {error.strerror or error}") from error
+    for number, line in enumerate(lines[:-1], start=1):
+        try:
+            operation = json.loads(line)
+        except (ValueError, RecursionError):
+            operation = None
+        if not isinstance(operation, dict) or "op_code" not in operation:
+            raise StorageError(f"--storage {path} is not an Optuna journal: line {number} is not a journal operation")
+    if lines[-1] and not lines[-1].startswith(JOURNAL_LINE_START):
+        raise StorageError(f"--storage {path} is not an Optuna journal: line {len(lines)} is not a journal operation")
 
 
 def _open_database(url: str):
@@ -56,10 +87,27 @@ def _open_database(url: str):
                     url, heartbeat_interval=HEARTBEAT_SECONDS, grace_period=GRACE_SECONDS,
                     heartbeat_stale_trial_callback=retry_callback(),
                 )
-        except (sqlalchemy.exc.IntegrityError, sqlalchemy.exc.ProgrammingError):
+        except (sqlalchemy.exc.IntegrityError, sqlalchemy.exc.ProgrammingError) as error:
             if attempt == TABLE_CREATION_ATTEMPTS - 1:
-                raise
+                raise StorageError(f"--storage {safe_url(url)}: cannot create the study tables: {first_line(error)}") from error
             time.sleep(1.0)
+        except (sqlalchemy.exc.SQLAlchemyError, ValueError, ImportError) as error:
+            raise StorageError(f"--storage {safe_url(url)}: cannot open it: {first_line(error)}") from error
+    raise AssertionError("unreachable: the last attempt returns or raises")
+
+
+def safe_url(url: str) -> str:
+    """The URL with any password hidden, for messages."""
+    import sqlalchemy.engine
+
+    try:
+        return sqlalchemy.engine.make_url(url).render_as_string(hide_password=True)
+    except Exception:  # not even a URL: say it as given, it holds nothing parseable to hide
+        return url
+
+
+def first_line(error: Exception) -> str:
+    return str(error).strip().splitlines()[0] if str(error).strip() else type(error).__name__
 
 
 def retry_callback():
