@@ -35,5 +35,9 @@ class StreamMismatchError(DataError):
     """A live stream's channels or sampling rate do not match what the model was trained on."""
 
 
+class StreamLostError(ConstraeError):
+    """A live stream went away and did not come back within the reconnect timeout."""
+
+
 class StreamNotFoundError(ConstraeError, TimeoutError):
     """No live stream of the given name appeared in time."""

@@ -107,3 +107,22 @@ def test_bench_stream_reports_every_window_of_a_replay_in_another_process(raw_ru
     assert entry["replay"]["samples"] == 800 and summary["samples"] == 800
     assert np.isfinite(summary["latency"]["p99_ms"]) and summary["latency"]["p50_ms"] > 0
     assert "windows / expected" in (tmp_path / "stream.md").read_text()
+
+
+@pytest.mark.slow
+def test_a_stream_lost_for_good_ends_with_an_error_line_and_exit_2_after_the_summary(raw_run, s001_run04, tmp_path):
+    name = f"constrae-test-lost-{uuid.uuid4().hex[:8]}"
+    player = subprocess.Popen([*CLI, "replay", str(s001_run04), "--name", name, "--seconds", "4",
+                               "--wait-for-consumer", "120"], stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    try:
+        server = subprocess.run(
+            [*CLI, "stream", str(raw_run), "--source", name, "--resolve-timeout", "120", "--reconnect-timeout", "1",
+             "--no-status", "--json", str(tmp_path / "summary.json")],
+            capture_output=True, text=True, timeout=300,
+        )
+    finally:
+        player.communicate(timeout=60)
+    assert server.returncode == 2, server.stderr
+    assert f"error: LSL stream '{name}' was lost and did not come back within 1 s" in server.stderr
+    assert "stopped: stream lost" in server.stdout
+    assert json.loads((tmp_path / "summary.json").read_text())["windows"] > 10

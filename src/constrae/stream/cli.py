@@ -10,6 +10,7 @@ from pathlib import Path
 import typer
 
 from constrae.cli_errors import fail_cleanly
+from constrae.errors import StreamLostError
 from constrae.fileio import atomic_write_text
 from constrae.stream.stopping import stop_on_signals
 from constrae.threads import one_thread
@@ -67,6 +68,11 @@ def stream(
         from constrae.stream.plot import write_feature_plot
 
         typer.echo(f"wrote {write_feature_plot(plot, list(kept), source)}")
+    if summary.stopped == "stream lost":
+        waited = f"within {reconnect_timeout:g} s" if reconnect_timeout is not None else "before --duration ran out"
+        raise StreamLostError(
+            f"LSL stream {source!r} was lost and did not come back {waited} (served {summary.windows} windows before)"
+        )
 
 
 def _mapping(summary) -> dict:
