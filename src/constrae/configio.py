@@ -19,7 +19,7 @@ def from_dict(cls: type[D], mapping: Any, where: str) -> D:
     if not isinstance(mapping, dict):
         raise ConfigError(f"{where}: expected a mapping, got {type(mapping).__name__}")
     fields = {f.name: f for f in dataclasses.fields(cls) if f.init}
-    unknown = sorted(set(mapping) - set(fields))
+    unknown = sorted(set(mapping) - set(fields), key=str)
     if unknown:
         raise ConfigError(
             f"{where}: unknown key {unknown[0]!r}; allowed: {', '.join(sorted(fields))}"

@@ -22,13 +22,17 @@ def check_matrix(X, where: str, n_features: int | None = None) -> np.ndarray:
         raise DataError(f"{where}: empty data, shape {X.shape}")
     if n_features is not None and X.shape[1] != n_features:
         raise DataError(f"{where}: has {X.shape[1]} features, the model expects {n_features}")
-    bad = ~np.isfinite(X)
+    # Checked after the cast: a finite float64 beyond float32's range becomes inf there.
+    with np.errstate(over="ignore"):
+        X32 = X.astype(np.float32, copy=False)
+    bad = ~np.isfinite(X32)
     if bad.any():
         row, col = np.argwhere(bad)[0]
         raise DataError(
-            f"{where}: {int(bad.sum())} NaN/inf values, the first at row {row}, column {col} ({X[row, col]})"
+            f"{where}: {int(bad.sum())} NaN/inf values, the first at row {row}, column {col} ({X[row, col]}"
+            + ("" if not np.isfinite(X[row, col]) else ", beyond float32's range") + ")"
         )
-    return X.astype(np.float32, copy=False)
+    return X32
 
 
 def read_npy(path: str | Path) -> np.ndarray:

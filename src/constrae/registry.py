@@ -38,7 +38,7 @@ class Registry(Generic[T]):
         return add
 
     def get(self, name: str) -> type[T]:
-        if name not in self._entries:
+        if not isinstance(name, str) or name not in self._entries:
             raise ConfigError(
                 f"unknown {self.kind} {name!r}; allowed: {', '.join(self.names())}"
             )

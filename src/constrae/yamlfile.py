@@ -26,8 +26,9 @@ class _StrictLoader(yaml.SafeLoader):
         return super().construct_mapping(node, deep=deep)
 
 
-def read_yaml_mapping(path: str | Path) -> Any:
-    """The YAML document in ``path``; ConfigError names a missing, unreadable, empty or invalid file."""
+def read_yaml_mapping(path: str | Path) -> dict[Any, Any]:
+    """The YAML mapping in ``path``; ConfigError names a missing, unreadable, empty or invalid file,
+    or one whose document is not a mapping."""
     path = Path(path)
     if not path.is_file():
         raise ConfigError(f"config file {path} does not exist" + (" (it is a folder)" if path.is_dir() else ""))
@@ -43,4 +44,6 @@ def read_yaml_mapping(path: str | Path) -> Any:
         raise ConfigError(f"{path}: not valid YAML: {error}") from error
     if document is None:
         raise ConfigError(f"{path} is empty; write at least one section (e.g. model:) or pass another file")
+    if not isinstance(document, dict):
+        raise ConfigError(f"{path}: expected a mapping of sections (key: value lines), got {type(document).__name__}")
     return document

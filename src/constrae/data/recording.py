@@ -166,6 +166,8 @@ def _read_npy(path: Path) -> tuple[np.ndarray, None]:
         values = np.load(path, allow_pickle=False)
     except (ValueError, OSError, EOFError) as error:
         raise DataError(f"{path}: not a readable .npy array of numbers: {error or 'the file is empty'}") from error
+    if values.ndim != 2:
+        raise DataError(f"{path}: expected a (channels, samples) array, got shape {values.shape}")
     return real_samples(values, str(path)), None
 
 

@@ -8,6 +8,7 @@ from pathlib import Path
 import numpy as np
 import torch
 
+from constrae.run import check_new_run_folder
 from constrae.checkpoint import CONFIG_FILE
 from constrae.datasets.shapes import SHAPE_NAMES, make_shapes
 from constrae.errors import CheckpointError, DataError
@@ -52,8 +53,7 @@ def accuracy_rows(classifier: StackedAutoencoderClassifier, splits: dict[str, tu
 def train_stack_run(config: StackRunConfig, run_dir: str | Path, progress: bool = False) -> dict:
     """Train the stack of ``config`` into a new ``run_dir``; returns the summary."""
     run_dir = Path(run_dir)
-    if (run_dir / CONFIG_FILE).exists():
-        raise CheckpointError(f"{run_dir} already holds a run; choose a new --out folder")
+    check_new_run_folder(run_dir)
     splits = {"train": load_labelled(config.data, "data")}
     if config.test is not None:
         splits["test"] = load_labelled(config.test, "test")
