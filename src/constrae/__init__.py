@@ -3,6 +3,7 @@
 from constrae.checkpoint import build, load_model
 from constrae.config import DataConfig, ModelConfig, RunConfig, TrainConfig, load_config
 from constrae.constraints import Constraint, constraints
+from constrae.discrete import binary as _binary_activation  # noqa: F401  (registers the "binary" activation)
 from constrae.estimator import SparseAutoencoder
 from constrae.model import Autoencoder, AutoencoderOutput
 from constrae.trainer import Trainer

@@ -125,6 +125,3 @@ def build_activation(name: str, hidden_size: int, params: dict) -> CodeActivatio
     """Instantiate activation ``name``; unknown or missing params raise ConfigError."""
     return build_registered(activations, name, "model.activation_params", ("hidden_size",), hidden_size, **params)
 
-
-# Binary units live with the rest of phase 2; importing them registers "binary".
-from constrae.discrete import binary as _binary  # noqa: E402, F401

@@ -17,6 +17,7 @@ from constrae.cli_errors import fail_cleanly
 from constrae.extractor import FeatureExtractor
 from constrae.fileio import atomic_write_bytes, check_output_file
 from constrae.loading import check_matrix, read_npy
+from constrae.inference.select import make_encoder
 from constrae.model import InferenceEncoder
 from constrae.run import resume_run, start_run, write_figures
 from constrae.discrete.commands import bench_discrete_command, discretize_command
@@ -82,8 +83,7 @@ def encode(
     else:
         model, config = checkpoint.load_model(run_dir)
         X = check_matrix(read_npy(input), str(input), n_features=config.model.input_size)
-        with torch.no_grad():
-            codes = InferenceEncoder(model)(torch.from_numpy(X)).numpy()
+        codes = make_encoder(model).encode(X)
         what = "rows"
     buffer = io.BytesIO()
     np.save(buffer, codes)

@@ -5,16 +5,18 @@ from pathlib import Path
 from typing import Any, Literal
 
 
+from constrae.activations import build_activation
 from constrae.configio import from_dict, require, to_dict
+from constrae.constraints import build_constraints
 from constrae.data.preprocessing import EEGConfig
 from constrae.errors import ConfigError
+from constrae.encoders import ENCODER_FIXED_ARGS, encoders
 from constrae.registry import check_params
 from constrae.yamlfile import read_yaml_mapping
 
 MAX_SEED = 2**32 - 1
 """Largest seed every generator the runs use accepts (NumPy's legacy seeding stops there)."""
 
-ENCODER_FIXED_ARGS = ("input_size", "hidden_size")
 """Encoder constructor arguments taken from the model config, not from encoder_params."""
 
 
@@ -44,11 +46,6 @@ class ModelConfig:
             "model.input_size",
             f"must be >= 1, got {self.input_size}",
         )
-        # Imported here: activations and constraints import the model, which imports this module.
-        from constrae.activations import build_activation
-
-        from constrae.encoders import encoders
-
         build_activation(self.activation, self.hidden_size, self.activation_params)
         encoder = check_params(encoders, self.encoder, "model.encoder_params", ENCODER_FIXED_ARGS, self.encoder_params)
         require(
@@ -150,8 +147,6 @@ class RunConfig:
             "loss",
             "cross_entropy needs model.decoder_output: sigmoid",
         )
-        from constrae.constraints import build_constraints
-
         # Stored in canonical form: typed values, every default written out.
         self.constraints = [c.to_config() for c in build_constraints(self.constraints)]
 

@@ -15,6 +15,7 @@ import numpy as np
 import torch
 
 from constrae.fileio import atomic_write_bytes
+from constrae.inference.encoder import Encoder
 from constrae.loading import check_matrix
 from constrae.model import Autoencoder, InferenceEncoder
 
@@ -48,7 +49,7 @@ def export_onnx(model: Autoencoder, path: str | Path, opset: int | None = None) 
     return atomic_write_bytes(path, program.model_proto.SerializeToString())
 
 
-class OnnxEncoder:
+class OnnxEncoder(Encoder):
     """Codes from an exported encoder, run by ONNX Runtime on the CPU.
 
     ``intra_op_num_threads`` defaults to 1: real-time decoding wants a predictable
@@ -59,15 +60,18 @@ class OnnxEncoder:
         >>> codes_BH = encode(x_BN)  # float32, (b, h)
     """
 
-    def __init__(self, path: str | Path, intra_op_num_threads: int = 1) -> None:
+    def __init__(self, path: str | Path, intra_op_num_threads: int = 1, backend: str = "onnx") -> None:
         ort = _require("onnxruntime")
         options = ort.SessionOptions()
         options.intra_op_num_threads = intra_op_num_threads
         self.path = Path(path)
         self.session = ort.InferenceSession(str(self.path), options, providers=["CPUExecutionProvider"])
         self.n_features = self.session.get_inputs()[0].shape[1]
+        self.hidden_size = self.session.get_outputs()[0].shape[1]
+        self.backend = backend
+        """onnx, or int8 for a quantised graph (the name ``make_encoder`` gave it)."""
 
-    def __call__(self, x_BN: np.ndarray) -> np.ndarray:
+    def encode(self, x_BN: np.ndarray) -> np.ndarray:
         """Codes (b, h) float32 of ``x_BN`` (b, n); DataError when n or the values are wrong."""
         x_BN = check_matrix(x_BN, f"input to {self.path.name}", self.n_features)
         # ONNX Runtime reads the buffer as laid out in C order.

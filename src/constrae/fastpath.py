@@ -20,7 +20,8 @@ from scipy.special import expit
 
 from constrae.errors import DataError, UnsupportedError
 from constrae.fastpath_stages import AffineStage, FoldedSpatioTemporalStage, SpatioTemporalStage
-from constrae.model import Autoencoder, CodeGate, InferenceEncoder
+from constrae.inference.encoder import Encoder, input_channels, standardisation
+from constrae.model import Autoencoder, CodeGate
 
 Fold = Literal["none", "temporal", "full"]
 FOLDS: tuple[str, ...] = get_args(Fold)
@@ -88,33 +89,6 @@ def _gate(model: Autoencoder) -> Callable[[np.ndarray, np.ndarray], np.ndarray] 
     )
 
 
-def _channels(model: Autoencoder, stats) -> int:
-    """How many channels the statistics are per: the encoder's own, else (dense) as many as given."""
-    if hasattr(model.encoder, "channels"):
-        return model.encoder.channels
-    channels = 1 if stats is None else len(np.asarray(stats))
-    if channels == 0 or model.config.input_size % channels:
-        raise DataError(
-            f"NumpyEncoder.from_model: {channels} channel statistics do not divide "
-            f"the model's {model.config.input_size} input features"
-        )
-    return channels
-
-
-def _standardisation(model: Autoencoder, channel_mean, channel_std, channels: int) -> tuple[np.ndarray, np.ndarray]:
-    """(scale, shift) with standardised x = x * scale + shift, each of shape (n,)."""
-    n = model.config.input_size
-    mean = np.zeros(channels, np.float32) if channel_mean is None else np.asarray(channel_mean, np.float32)
-    std = np.ones(channels, np.float32) if channel_std is None else np.asarray(channel_std, np.float32)
-    for name, stat in (("channel_mean", mean), ("channel_std", std)):
-        if stat.shape != (channels,):
-            raise DataError(f"NumpyEncoder.from_model: {name} has shape {stat.shape}, expected ({channels},)")
-    if not (np.isfinite(std).all() and (std > 0).all()):
-        raise DataError("NumpyEncoder.from_model: channel_std must be finite and > 0 for every channel")
-    repeat = n // channels
-    return np.repeat(1 / std, repeat), np.repeat(-mean / std, repeat)
-
-
 def _stage(model: Autoencoder, fold: str, scale_N: np.ndarray, shift_N: np.ndarray):
     encoder = model.encoder
     name = getattr(type(encoder), "registered_name", type(encoder).__name__)
@@ -136,7 +110,7 @@ def _stage(model: Autoencoder, fold: str, scale_N: np.ndarray, shift_N: np.ndarr
     )
 
 
-class NumpyEncoder:
+class NumpyEncoder(Encoder):
     """Codes of a trained ``Autoencoder`` computed with NumPy, equal to ``model.encode``.
 
     With ``channel_mean``/``channel_std`` (one value per channel) the encoder takes raw
@@ -147,6 +121,8 @@ class NumpyEncoder:
         >>> encode = NumpyEncoder.from_model(model, fold="temporal")
         >>> codes_BH = encode(x_BN)  # float32, (b, h)
     """
+
+    backend = "numpy"
 
     def __init__(self, stage, activation, gate, n_features: int, hidden_size: int) -> None:
         self.stage, self.activation, self.gate = stage, activation, gate
@@ -163,13 +139,13 @@ class NumpyEncoder:
         """Copy ``model``'s inference path; UnsupportedError names any part it cannot run."""
         if fold not in FOLDS:
             raise UnsupportedError(f"NumpyEncoder: fold={fold!r} is not one of {', '.join(FOLDS)}")
-        channels = _channels(model, channel_mean if channel_mean is not None else channel_std)
-        scale_N, shift_N = _standardisation(model, channel_mean, channel_std, channels)
+        channels = input_channels(model, channel_mean if channel_mean is not None else channel_std)
+        scale_N, shift_N = standardisation(model.config.input_size, channel_mean, channel_std, channels)
         with torch.no_grad():
             activation, gate, stage = _activation(model), _gate(model), _stage(model, fold, scale_N, shift_N)
         return cls(stage, activation, gate, model.config.input_size, model.config.hidden_size)
 
-    def __call__(self, x_BN: np.ndarray) -> np.ndarray:
+    def encode(self, x_BN: np.ndarray) -> np.ndarray:
         """Codes (b, h) float32 of ``x_BN`` (b, n), uint8 bits for binary units. Values are not
         scanned for NaN (that would cost more than the encoding); NaN inputs give NaN codes, as in torch."""
         x_BN = np.ascontiguousarray(x_BN, dtype=np.float32)
@@ -180,19 +156,3 @@ class NumpyEncoder:
         if self.gate is not None:
             codes_BH = self.gate(codes_BH, pre_BH)
         return codes_BH if codes_BH.dtype == np.uint8 else codes_BH.astype(np.float32, copy=False)
-
-
-def fastest_encoder(model: Autoencoder, **numpy_options) -> Callable[[np.ndarray], np.ndarray]:
-    """``NumpyEncoder.from_model(model, **numpy_options)`` where it runs the model, else the
-    torch inference path (``InferenceEncoder``: the same codes, bits for binary units).
-    The torch path takes the model's own inputs: ``numpy_options`` (folds) do not apply to it."""
-    try:
-        return NumpyEncoder.from_model(model, **numpy_options)
-    except UnsupportedError:
-        inference = InferenceEncoder(model).eval()
-
-        @torch.no_grad()
-        def encode(x_BN: np.ndarray) -> np.ndarray:
-            return inference(torch.from_numpy(np.ascontiguousarray(x_BN, dtype=np.float32))).numpy()
-
-        return encode

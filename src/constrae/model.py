@@ -3,15 +3,18 @@
 Shapes: ``b`` batch, ``n`` input features, ``h`` hidden units.
 """
 
-from typing import ClassVar, NamedTuple
+from typing import TYPE_CHECKING, ClassVar, NamedTuple
 
 import torch
 from torch import nn
 
 from constrae.activations import build_activation
-from constrae.config import ENCODER_FIXED_ARGS, ModelConfig
-from constrae.encoders.base import CodeEncoder, Posterior
+from constrae.encoders.base import ENCODER_FIXED_ARGS, CodeEncoder, Posterior, encoders
 from constrae.registry import build_registered
+
+if TYPE_CHECKING:
+    # The config validates names against the registries the model's parts fill.
+    from constrae.config import ModelConfig
 
 
 class AutoencoderOutput(NamedTuple):
@@ -52,7 +55,7 @@ class Autoencoder(nn.Module):
     Constraints may replace ``gate`` or parametrize weights when attached.
     """
 
-    def __init__(self, config: ModelConfig) -> None:
+    def __init__(self, config: "ModelConfig") -> None:
         super().__init__()
         if config.input_size is None:
             raise ValueError("ModelConfig.input_size must be set before building a model")
@@ -129,9 +132,7 @@ def codes_to_bits(codes_BH: torch.Tensor) -> torch.Tensor:
     return (codes_BH > 0).to(torch.uint8)
 
 
-def build_encoder(config: ModelConfig) -> CodeEncoder:
-    from constrae.encoders import encoders
-
+def build_encoder(config: "ModelConfig") -> CodeEncoder:
     return build_registered(
         encoders,
         config.encoder,

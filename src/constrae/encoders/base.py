@@ -14,6 +14,9 @@ from torch import nn
 
 from constrae.registry import Registry
 
+ENCODER_FIXED_ARGS = ("input_size", "hidden_size")
+"""Constructor arguments every encoder takes from the model config, not from encoder_params."""
+
 encoders: Registry["CodeEncoder"] = Registry("encoder")
 
 

@@ -100,7 +100,7 @@ def bench_one(run_dir: Path, recording: Path, seconds: float | None, hop: float,
     ends_with_loss = bool(caught) and "lost" in str(caught[-1].message)
     for warning in caught[: len(caught) - ends_with_loss]:
         log(f"warning: {warning.message}")
-    encoder_path = live.encode.path
+    encoder_path = extractor.encoder.backend
     return BenchResult(run_dir.name, str(run_dir), extractor.preprocessing.config.representation, encoder_path,
                        expected, load_before, os.getloadavg(), summary, replay_summary)
 

@@ -17,7 +17,6 @@ import numpy as np
 from constrae.configio import require
 from constrae.errors import DataError
 from constrae.extractor import FeatureExtractor
-from constrae.stream.window_encoder import WindowEncoder
 
 
 @dataclasses.dataclass
@@ -62,7 +61,7 @@ class StreamingExtractor:
     ) -> None:
         self.config = config or StreamingConfig()
         self.preprocessing = extractor.preprocessing
-        self.encode = WindowEncoder(extractor)
+        self.extractor = extractor
         self.window = self.preprocessing.window
         self.hop = max(1, int(round(self.config.hop_seconds * self.preprocessing.sfreq)))
         n_channels = len(self.preprocessing.channels)
@@ -101,7 +100,7 @@ class StreamingExtractor:
             self._write(filtered_CT[:, written : end + 1])
             written = end + 1
             start = (self.samples_seen - self.window) % self.window
-            codes_H = self.encode(self._ring_C2W[:, start : start + self.window])
+            codes_H = self.extractor.encode_window(self._ring_C2W[:, start : start + self.window])
             results.append(StreamFeatures(codes_H, float(timestamps_T[end]), first + int(end)))
         self._write(filtered_CT[:, written:])
         return results

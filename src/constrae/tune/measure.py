@@ -14,7 +14,7 @@ from sklearn.preprocessing import StandardScaler
 from constrae.bench.timing import time_calls
 from constrae.checkpoint import build
 from constrae.config import DataConfig, RunConfig
-from constrae.fastpath import fastest_encoder
+from constrae.inference.select import make_encoder
 from constrae.loading import load_training_data
 from constrae.model import Autoencoder
 from constrae.run import with_input_size
@@ -29,7 +29,7 @@ def encode_latency_us(
 ) -> float:
     """Median time of one call on one row: ``prepare`` (the steps from a window to the model's
     input, when there are any) then the encoder, on the NumPy path when it runs the model, else torch."""
-    encode = fastest_encoder(model)
+    encode = make_encoder(model)
     prepare = prepare or (lambda row: row)
     row = np.ascontiguousarray(x_1N, dtype=np.float32)
     return time_calls(lambda _: encode(prepare(row)), [None], "back_to_back", calls).p50_us
