@@ -16,10 +16,10 @@ from pathlib import Path
 import torch
 
 from constrae import RunConfig, Trainer, build
-from constrae.config import ModelConfig, TrainConfig
-from constrae.datasets.mnist import load_mnist
-from constrae.report import markdown_table
-from constrae.softmax import ClassifierTrainConfig, linear_probe
+from constrae.core.config import ModelConfig, TrainConfig
+from constrae.data.datasets.mnist import load_mnist
+from constrae.plots.tables import markdown_table
+from constrae.stacked.softmax import ClassifierTrainConfig, linear_probe
 
 MNIST = Path(__file__).resolve().parents[2] / "shared" / "data" / "mnist"
 PROBE_DECAY = 1e-4

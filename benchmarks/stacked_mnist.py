@@ -15,8 +15,8 @@ import argparse
 import time
 from pathlib import Path
 
-from constrae.datasets.mnist import load_mnist
-from constrae.report import markdown_table
+from constrae.data.datasets.mnist import load_mnist
+from constrae.plots.tables import markdown_table
 from constrae.stacked import StackedAutoencoderClassifier
 
 MNIST = Path(__file__).resolve().parents[2] / "shared" / "data" / "mnist"

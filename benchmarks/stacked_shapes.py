@@ -18,8 +18,8 @@ from pathlib import Path
 
 import torch
 
-from constrae.datasets.shapes import SHAPE_NAMES
-from constrae.report import markdown_table
+from constrae.data.datasets.shapes import SHAPE_NAMES
+from constrae.plots.tables import markdown_table
 from constrae.stacked import StackedAutoencoderClassifier, load_stack_config
 from constrae.stacked.run import load_labelled, write_stack_figures
 
@@ -73,7 +73,7 @@ def side_by_side(pngs: list[Path], path: Path) -> None:
     """The README's figure: the first-layer weight grids of both rho values in one PNG."""
     from PIL import Image
 
-    from constrae.fileio import atomic_write_bytes
+    from constrae.io.atomic import atomic_write_bytes
 
     images = [Image.open(png).convert("RGB") for png in pngs]
     canvas = Image.new("RGB", (sum(i.width for i in images), max(i.height for i in images)), "white")

@@ -32,7 +32,7 @@ def main() -> None:
         print_held_out(*load_study(args.study, storage))
         return
     args.out.mkdir(parents=True, exist_ok=True)
-    command = [sys.executable, "-m", "constrae.cli", "tune", str(ROOT / "examples" / "tune_s001.yaml"),
+    command = [sys.executable, "-m", "constrae.cli.app", "tune", str(ROOT / "examples" / "tune_s001.yaml"),
                "--study", args.study, "--storage", storage, "--trials", str(args.trials)]
     started = time.perf_counter()
     workers = [subprocess.Popen(command) for _ in range(args.workers)]
@@ -62,7 +62,7 @@ def print_held_out(study, space) -> None:
     import numpy as np
 
     from constrae.bench.decode import splits_for
-    from constrae.config import RunConfig
+    from constrae.core.config import RunConfig
     from constrae.tune.eeg_folds import folds_of, measure_on_eeg
     from constrae.tune.results import front
     from constrae.tune.worker import CONFIG_ATTR

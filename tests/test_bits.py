@@ -4,11 +4,11 @@ import numpy as np
 import pytest
 import torch
 
-from constrae.bits import BitsLogisticRegression, HammingNearestNeighbors, hamming_distances, pack_bits, unpack_bits
-from constrae.config import ModelConfig
+from constrae.discrete.bits import BitsLogisticRegression, HammingNearestNeighbors, hamming_distances, pack_bits, unpack_bits
+from constrae.core.config import ModelConfig
 from constrae.errors import DataError
-from constrae.fastpath import NumpyEncoder
-from constrae.model import Autoencoder, InferenceEncoder
+from constrae.inference.numpy_backend import NumpyEncoder
+from constrae.core.model import Autoencoder, InferenceEncoder
 
 
 def test_unit_zero_is_the_most_significant_bit_and_the_last_byte_is_zero_padded():
@@ -68,7 +68,7 @@ def test_torch_and_numpy_encoders_give_the_same_uint8_bits(params):
 
 
 def test_exported_binary_encoder_outputs_the_same_bits(tmp_path):
-    from constrae.export import OnnxEncoder, export_onnx
+    from constrae.inference.onnx_backend import OnnxEncoder, export_onnx
 
     model = binary_model()
     x_BN = torch.randn(256, 20)

@@ -7,7 +7,7 @@ import pytest
 import torch
 
 from constrae import RunConfig, build, load_model
-from constrae.checkpoint import CONFIG_FILE, MODEL_FILE, save_model
+from constrae.io.checkpoint import CONFIG_FILE, MODEL_FILE, save_model
 from constrae.errors import CheckpointError
 
 CONSTRAINED = {

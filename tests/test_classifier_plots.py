@@ -3,9 +3,9 @@
 import numpy as np
 import pytest
 
-from constrae import classifier_plots
+from constrae.plots import classifier as classifier_plots
 from constrae.errors import DataError
-from constrae.plots import save_figure
+from constrae.plots.autoencoder import save_figure
 
 
 def test_confusion_counts_tally_true_against_predicted():

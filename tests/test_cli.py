@@ -5,7 +5,7 @@ import pytest
 import yaml
 from typer.testing import CliRunner
 
-from constrae.cli import app
+from constrae.cli.app import app
 
 runner = CliRunner()
 
@@ -62,7 +62,7 @@ def test_info_and_plot(trained):
 
 
 def test_export_writes_an_onnx_encoder_that_matches_torch(trained, tmp_path):
-    from constrae.export import OnnxEncoder
+    from constrae.inference.onnx_backend import OnnxEncoder
 
     folder, _ = trained
     result = invoke("export", folder / "run", "-o", tmp_path / "encoder.onnx")

@@ -3,9 +3,9 @@
 import numpy as np
 import torch
 
-from constrae.config import ModelConfig
+from constrae.core.config import ModelConfig
 from constrae.constraints import build_constraint
-from constrae.model import Autoencoder
+from constrae.core.model import Autoencoder
 
 
 def test_topk_codes_have_exactly_k_nonzeros_per_row_at_the_largest_preactivations():

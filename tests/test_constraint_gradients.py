@@ -3,9 +3,9 @@
 import torch
 from torch.func import jacrev
 
-from constrae.config import ModelConfig
+from constrae.core.config import ModelConfig
 from constrae.constraints import build_constraint
-from constrae.model import Autoencoder
+from constrae.core.model import Autoencoder
 
 
 def model64(activation="sigmoid", hidden=7, inputs=5, **params) -> Autoencoder:
@@ -129,7 +129,7 @@ def test_denoising_corruptions_have_the_stated_statistics():
 
 
 def test_denoising_loss_compares_with_the_clean_input():
-    from constrae.objective import Objective
+    from constrae.core.objective import Objective
 
     model = model64()
     objective = Objective("mse", [build_constraint({"name": "denoising", "q": 0.5})])

@@ -10,14 +10,14 @@ import yaml
 from typer.testing import CliRunner
 
 from constrae import load_config
-from constrae.checkpoint import load_model, load_preprocessing, read_metrics
-from constrae.cli import app
-from constrae.config import RunConfig
+from constrae.io.checkpoint import load_model, load_preprocessing, read_metrics
+from constrae.cli.app import app
+from constrae.core.config import RunConfig
 from constrae.discrete.phase2 import Phase2Config, discretize
-from constrae.extractor import FeatureExtractor
+from constrae.inference.extractor import FeatureExtractor
 from constrae.data import read_recording
-from constrae.loading import load_training_data
-from constrae.run import start_run
+from constrae.data.loading import load_training_data
+from constrae.io.run import start_run
 
 runner = CliRunner()
 

@@ -4,7 +4,7 @@ import pytest
 import torch
 
 from constrae import RunConfig, Trainer, build
-from constrae.config import ModelConfig, TrainConfig
+from constrae.core.config import ModelConfig, TrainConfig
 from constrae.errors import ConfigError, DataError
 
 

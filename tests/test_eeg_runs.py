@@ -8,13 +8,13 @@ import yaml
 from typer.testing import CliRunner
 
 from constrae import RunConfig, Trainer, load_config
-from constrae.checkpoint import build, load_preprocessing, save_model
-from constrae.cli import app
+from constrae.io.checkpoint import build, load_preprocessing, save_model
+from constrae.cli.app import app
 from constrae.data import read_recording
-from constrae.extractor import FeatureExtractor
-from constrae.loading import load_training_data
+from constrae.inference.extractor import FeatureExtractor
+from constrae.data.loading import load_training_data
 from constrae.errors import CheckpointError
-from constrae.run import start_run, with_input_size
+from constrae.io.run import start_run, with_input_size
 
 CHANNELS = ["FC3", "FC4", "C3", "Cz", "C4", "CP3", "CP4", "Fz"]
 

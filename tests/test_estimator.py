@@ -8,7 +8,7 @@ from sklearn.pipeline import Pipeline
 from sklearn.utils.estimator_checks import parametrize_with_checks
 
 from constrae import SparseAutoencoder
-from constrae.datasets.shapes import make_shapes
+from constrae.data.datasets.shapes import make_shapes
 from constrae.errors import ConfigError, DataError
 
 

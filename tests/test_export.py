@@ -7,11 +7,11 @@ import numpy as np
 import pytest
 import torch
 
-from constrae.checkpoint import build
-from constrae.config import ModelConfig, RunConfig, TrainConfig
+from constrae.io.checkpoint import build
+from constrae.core.config import ModelConfig, RunConfig, TrainConfig
 from constrae.errors import DataError, OutputError
-from constrae.export import OnnxEncoder, export_onnx
-from constrae.trainer import Trainer
+from constrae.inference.onnx_backend import OnnxEncoder, export_onnx
+from constrae.core.trainer import Trainer
 
 N_FEATURES, N_HIDDEN = 20, 12
 
@@ -108,8 +108,8 @@ def test_missing_onnxruntime_names_the_extra_to_install(exported, monkeypatch):
 
 
 def saved_run(tmp_path, activation="sigmoid", hidden_size=6):
-    from constrae.checkpoint import save_model
-    from constrae.config import RunConfig
+    from constrae.io.checkpoint import save_model
+    from constrae.core.config import RunConfig
 
     model, _ = build(RunConfig(model=ModelConfig(input_size=N_FEATURES, hidden_size=hidden_size, activation=activation)))
     save_model(tmp_path / "run", RunConfig(model=model.config), model)
@@ -130,7 +130,7 @@ def overwrite_with_nan(model_file, tensor_name: str, count: int) -> None:
 def test_nan_weights_are_refused_by_tensor_name_and_nothing_is_written(command, tmp_path):
     from typer.testing import CliRunner
 
-    from constrae.cli import app
+    from constrae.cli.app import app
 
     run = saved_run(tmp_path)
     overwrite_with_nan(run / "model.safetensors", "encoder.weight", 12)
@@ -145,7 +145,7 @@ def test_nan_weights_are_refused_by_tensor_name_and_nothing_is_written(command, 
 
 def test_export_that_onnx_runtime_gets_wrong_is_refused_and_leaves_no_file(tmp_path):
     from constrae.errors import CheckpointError
-    from constrae.verified_export import export_verified
+    from constrae.inference.verified_export import export_verified
 
     model, _ = build(RunConfig(model=ModelConfig(input_size=N_FEATURES, hidden_size=6, activation="sigmoid")))
     probe_BN = np.random.default_rng(0).random((4, N_FEATURES), dtype=np.float32)
@@ -163,7 +163,7 @@ def test_export_that_onnx_runtime_gets_wrong_is_refused_and_leaves_no_file(tmp_p
 
 
 def test_code_disagreement_counts_bits_kept_sets_and_nan():
-    from constrae.verified_export import code_disagreement
+    from constrae.inference.verified_export import code_disagreement
 
     expected = np.array([[0.0, 2.0, 1.0, 0.0]], np.float32)
     assert code_disagreement(expected + np.float32([[0, 0.02, 0, 0]]), expected, gated=False) == pytest.approx(0.01)

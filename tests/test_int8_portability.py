@@ -17,13 +17,13 @@ import torch
 from onnxruntime.quantization import QuantType, quantize_dynamic
 
 from constrae.bench.eeg_windows import load_imagery_windows
-from constrae.checkpoint import build
-from constrae.config import ModelConfig, RunConfig, TrainConfig
-from constrae.cpu_features import INT8_KERNELS, cpu_flags, int8_kernel
+from constrae.io.checkpoint import build
+from constrae.core.config import ModelConfig, RunConfig, TrainConfig
+from constrae.inference.cpu_features import INT8_KERNELS, cpu_flags, int8_kernel
 from constrae.errors import CheckpointError
-from constrae.export import export_onnx
-from constrae.quantize import check_pairs_fit_int16, quantize_int8
-from constrae.trainer import Trainer
+from constrae.inference.onnx_backend import export_onnx
+from constrae.inference.int8 import check_pairs_fit_int16, quantize_int8
+from constrae.core.trainer import Trainer
 
 CHANNELS, SAMPLES, HIDDEN = 64, 160, 48
 ENCODERS = {

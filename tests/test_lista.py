@@ -4,9 +4,9 @@ import pytest
 import torch
 
 from constrae import RunConfig, build
-from constrae.config import ModelConfig
+from constrae.core.config import ModelConfig
 from constrae.errors import ConfigError
-from constrae.model import Autoencoder
+from constrae.core.model import Autoencoder
 
 
 def lista(steps: int) -> Autoencoder:

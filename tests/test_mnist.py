@@ -4,7 +4,7 @@ import struct
 import numpy as np
 import pytest
 
-from constrae.datasets.mnist import load_mnist, read_idx
+from constrae.data.datasets.mnist import load_mnist, read_idx
 from constrae.errors import DataError
 
 

@@ -4,7 +4,7 @@ from matplotlib.figure import Figure
 from matplotlib.image import imread
 
 from constrae.errors import DataError
-from constrae.plots import loss_curves, rho_hat_histogram, save_figure, weight_grid
+from constrae.plots.autoencoder import loss_curves, rho_hat_histogram, save_figure, weight_grid
 
 PNG_SIGNATURE = b"\x89PNG\r\n\x1a\n"
 

@@ -30,7 +30,7 @@ def test_yaml_examples_are_valid_and_the_first_is_the_default_job_config():
     for shown in others:
         mapping = yaml.safe_load(shown)
         if "objectives" in mapping:
-            from constrae.configio import from_dict
+            from constrae.io.mappings import from_dict
             from constrae.tune.space import SearchSpace
 
             from_dict(SearchSpace, mapping, "README search space")
@@ -43,7 +43,7 @@ def test_yaml_examples_are_valid_and_the_first_is_the_default_job_config():
 
 
 def test_every_cli_command_is_documented():
-    from constrae.cli import app
+    from constrae.cli.app import app
 
     for command in app.registered_commands:
         name = command.name or command.callback.__name__

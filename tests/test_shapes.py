@@ -4,7 +4,7 @@ from sklearn.linear_model import LogisticRegression
 from sklearn.pipeline import make_pipeline
 from sklearn.preprocessing import StandardScaler
 
-from constrae.datasets.shapes import SHAPE_NAMES, make_shapes
+from constrae.data.datasets.shapes import SHAPE_NAMES, make_shapes
 from constrae.errors import DataError
 
 

@@ -4,8 +4,8 @@ import pytest
 import torch
 
 from constrae import RunConfig, Trainer, build
-from constrae.activations import build_activation
-from constrae.config import ModelConfig, TrainConfig
+from constrae.core.activations import build_activation
+from constrae.core.config import ModelConfig, TrainConfig
 from constrae.discrete.binary import binary_mix
 from constrae.discrete.ste import sign_ste, step_ste
 from constrae.errors import ConfigError

@@ -12,8 +12,8 @@ import yaml
 from safetensors.torch import load_file
 
 from constrae import RunConfig, Trainer, build
-from constrae.checkpoint import MODEL_FILE, METRICS_FILE, read_metrics
-from constrae.trainer import TrainingDiverged
+from constrae.io.checkpoint import MODEL_FILE, METRICS_FILE, read_metrics
+from constrae.core.trainer import TrainingDiverged
 
 SMALL = {
     "model": {"hidden_size": 16, "activation": "sigmoid"},
@@ -30,7 +30,7 @@ SMALL = {
 def train_small(tmp_path, name, **train):
     mapping = {**SMALL, "train": {**SMALL["train"], **train}}
     config = RunConfig.from_mapping(mapping)
-    from constrae.run import start_run
+    from constrae.io.run import start_run
 
     start_run(config, tmp_path / name, progress=False)
     return load_file(tmp_path / name / MODEL_FILE)
@@ -48,7 +48,7 @@ def test_the_default_job_is_reproducible(tmp_path):
     from pathlib import Path
 
     from constrae import load_config
-    from constrae.run import start_run
+    from constrae.io.run import start_run
 
     config = load_config(Path(__file__).resolve().parents[1] / "examples" / "shapes_sparse.yaml")
     config = replace(config, train=replace(config.train, epochs=2))
@@ -73,7 +73,7 @@ def test_every_loss_term_and_metric_is_logged_per_epoch(tmp_path):
 
 def cli(*args, **kwargs):
     env = {**os.environ, "OMP_NUM_THREADS": "1"}
-    return subprocess.Popen([sys.executable, "-m", "constrae.cli", *args], env=env, **kwargs)
+    return subprocess.Popen([sys.executable, "-m", "constrae.cli.app", *args], env=env, **kwargs)
 
 
 @pytest.mark.slow
@@ -147,7 +147,7 @@ def test_divergence_raises_a_named_error():
 
 def test_on_epoch_sees_each_saved_record_and_changes_no_weight_and_can_stop_training():
     config = RunConfig.from_mapping({**SMALL, "data": {"source": "shapes"}, "model": {**SMALL["model"], "input_size": 900}})
-    from constrae.datasets.shapes import make_shapes
+    from constrae.data.datasets.shapes import make_shapes
 
     X = torch.from_numpy(make_shapes(120, seed=0)[0])
     plain_model, objective = build(config)

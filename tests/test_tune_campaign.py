@@ -12,7 +12,7 @@ import optuna
 import pytest
 import yaml
 
-from constrae.checkpoint import read_metrics
+from constrae.io.checkpoint import read_metrics
 from tune_workers import kill_mid_trial, retried_from, start_worker, trials_of, wait_all, write_space
 
 State = optuna.trial.TrialState
@@ -20,7 +20,7 @@ pytestmark = pytest.mark.slow
 
 
 def constrae(*args, cwd=None) -> subprocess.CompletedProcess:
-    result = subprocess.run([sys.executable, "-m", "constrae.cli", *args], capture_output=True, text=True, cwd=cwd)
+    result = subprocess.run([sys.executable, "-m", "constrae.cli.app", *args], capture_output=True, text=True, cwd=cwd)
     assert result.returncode == 0, result.stderr
     return result
 

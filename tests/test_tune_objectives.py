@@ -4,7 +4,7 @@ import optuna
 import pytest
 import yaml
 
-from constrae.config import RunConfig
+from constrae.core.config import RunConfig
 from constrae.tune import SearchSpace, load_study, run_worker
 from constrae.tune.results import trial_config
 from constrae.tune.worker import open_study

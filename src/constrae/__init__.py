@@ -1,12 +1,12 @@
 """constrae: sparse, constrained autoencoders as fast feature extractors for brain signals."""
 
-from constrae.checkpoint import build, load_model
-from constrae.config import DataConfig, ModelConfig, RunConfig, TrainConfig, load_config
+from constrae.io.checkpoint import build, load_model
+from constrae.core.config import DataConfig, ModelConfig, RunConfig, TrainConfig, load_config
 from constrae.constraints import Constraint, constraints
 from constrae.discrete import binary as _binary_activation  # noqa: F401  (registers the "binary" activation)
-from constrae.estimator import SparseAutoencoder
-from constrae.model import Autoencoder, AutoencoderOutput
-from constrae.trainer import Trainer
+from constrae.core.estimator import SparseAutoencoder
+from constrae.core.model import Autoencoder, AutoencoderOutput
+from constrae.core.trainer import Trainer
 
 __all__ = [
     "Autoencoder",

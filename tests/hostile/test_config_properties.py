@@ -9,7 +9,7 @@ import yaml
 from hypothesis import given
 from hypothesis import strategies as st
 
-from constrae.config import RunConfig, load_config
+from constrae.core.config import RunConfig, load_config
 from constrae.discrete.run import load_phase2_config
 from constrae.errors import ConfigError
 from constrae.stacked.config import load_stack_config

@@ -13,8 +13,8 @@ from hypothesis import given
 from hypothesis import strategies as st
 from typer.testing import CliRunner
 
-from constrae import checkpoint
-from constrae.cli import app
+from constrae.io import checkpoint
+from constrae.cli.app import app
 from constrae.errors import ConstraeError
 
 TINY = {"model": {"hidden_size": 8}, "train": {"epochs": 2, "batch_size": 25},

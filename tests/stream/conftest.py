@@ -6,7 +6,7 @@ import pytest
 import yaml
 
 from constrae import load_config
-from constrae.run import start_run
+from constrae.io.run import start_run
 
 CHANNELS = ["FC3", "FC4", "C3", "Cz", "C4", "CP3", "CP4", "Fz"]
 """A subset of the 64 recorded channels: the stream must be read by channel name."""

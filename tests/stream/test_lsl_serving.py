@@ -10,7 +10,7 @@ import pytest
 
 from constrae.data import read_recording
 from constrae.errors import StreamMismatchError, StreamNotFoundError
-from constrae.extractor import FeatureExtractor
+from constrae.inference.extractor import FeatureExtractor
 from constrae.stream.decoder import fit_decoder
 from constrae.stream.extractor import StreamingConfig
 from constrae.stream.replay import ReplayConfig

@@ -6,7 +6,7 @@ import pytest
 from constrae.data import read_recording
 from constrae.data.windows import sliding_starts
 from constrae.errors import DataError
-from constrae.extractor import FeatureExtractor
+from constrae.inference.extractor import FeatureExtractor
 from constrae.stream import StreamingConfig, StreamingExtractor
 
 

@@ -23,14 +23,14 @@ from tqdm.auto import tqdm
 from constrae.bench.baselines import CSP_COMPONENTS, csp_lda, mne_protocol_epochs, tangent_space_lr
 from constrae.bench.tasks import TASKS, TRIAL_SECONDS, LoadedTask
 from constrae.bench.timing import time_calls
-from constrae.checkpoint import build
-from constrae.config import RunConfig
+from constrae.io.checkpoint import build
+from constrae.core.config import RunConfig
 from constrae.data import EEGConfig, Preprocessing
 from constrae.data.filters import CausalFilter, design_sos
 from constrae.data.windows import windows_at
 from constrae.errors import DataError
-from constrae.threads import one_thread
-from constrae.trainer import Trainer
+from constrae.inference.threads import one_thread
+from constrae.core.trainer import Trainer
 
 SPLIT_SEED = 42
 TEST_FRACTION = 0.2
@@ -217,7 +217,7 @@ def autoencoder_rows(task: LoadedTask, variants: list[AEVariant], y_N: np.ndarra
 def evaluate(tasks: list[LoadedTask], variants: list[AEVariant], folds: int, progress: bool = True) -> list[DecodeRow]:
     """Every baseline and every AE variant x classifier on every task, on the same splits.
 
-    On one thread (``constrae.threads``): the latencies are per-call figures."""
+    On one thread (``constrae.inference.threads``): the latencies are per-call figures."""
     rows = []
     with one_thread(), tqdm(total=len(tasks) * folds, desc="decode (task x fold)", disable=not progress) as bar:
         for task in tasks:

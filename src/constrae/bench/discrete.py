@@ -27,12 +27,12 @@ from constrae.bench.decode import (
 )
 from constrae.bench.tasks import TASKS, LoadedTask
 from constrae.constraints import TrainingRows, build_constraint
-from constrae.bits import BitsLogisticRegression, HammingNearestNeighbors, pack_bits
+from constrae.discrete.bits import BitsLogisticRegression, HammingNearestNeighbors, pack_bits
 from constrae.discrete.phase2 import Phase2Config, discretize
-from constrae.fastpath import NumpyEncoder
-from constrae.model import InferenceEncoder
-from constrae.threads import one_thread
-from constrae.trainer import split_indices
+from constrae.inference.numpy_backend import NumpyEncoder
+from constrae.core.model import InferenceEncoder
+from constrae.inference.threads import one_thread
+from constrae.core.trainer import split_indices
 
 PHASE1 = AEVariant(
     "sigmoid (tangent)", "tangent_space", {"hidden_size": 256, "activation": "sigmoid"},

@@ -22,12 +22,12 @@ import torch
 
 from constrae.bench.eeg_windows import EegWindows, load_imagery_windows
 from constrae.bench.timing import MODES, Timing, time_calls
-from constrae.checkpoint import build, load_model
-from constrae.config import ModelConfig, RunConfig
-from constrae.cpu_features import cpu_flags, int8_kernel
+from constrae.io.checkpoint import build, load_model
+from constrae.core.config import ModelConfig, RunConfig
+from constrae.inference.cpu_features import cpu_flags, int8_kernel
 from constrae.errors import DataError
-from constrae.model import Autoencoder
-from constrae.threads import one_thread
+from constrae.core.model import Autoencoder
+from constrae.inference.threads import one_thread
 
 CHANNELS, SAMPLES = 64, 160
 DEFAULT_MODELS = {
@@ -98,9 +98,9 @@ def torch_encoder(model: Autoencoder) -> Callable[[np.ndarray], np.ndarray]:
 
 def encoder_paths(name: str, model: Autoencoder, scratch: Path) -> dict[str, Callable[[np.ndarray], np.ndarray]]:
     """Every runtime of one model: torch eager, ONNX Runtime fp32 and int8, NumPy."""
-    from constrae.export import OnnxEncoder, export_onnx
-    from constrae.fastpath import NumpyEncoder
-    from constrae.quantize import quantize_int8
+    from constrae.inference.onnx_backend import OnnxEncoder, export_onnx
+    from constrae.inference.numpy_backend import NumpyEncoder
+    from constrae.inference.int8 import quantize_int8
 
     onnx_path = export_onnx(model, scratch / f"{name}.onnx")
     int8_path = quantize_int8(onnx_path, scratch / f"{name}_int8.onnx")

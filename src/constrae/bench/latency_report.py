@@ -14,7 +14,7 @@ from typing import NamedTuple
 
 from constrae.bench.latency import LatencyRun, PathResult
 from constrae.bench.timing import MODES
-from constrae.fileio import atomic_write_text
+from constrae.io.atomic import atomic_write_text
 
 FORMAT = "constrae-latency/1"
 P99_LIMITS_US = {"back_to_back": 50.0, "cadence_sleep": 300.0}

@@ -7,8 +7,8 @@ import numpy as np
 from matplotlib.figure import Figure
 
 from constrae.bench.decode import DecodeRow
-from constrae.fileio import atomic_write_text
-from constrae.plots import save_figure
+from constrae.io.atomic import atomic_write_text
+from constrae.plots.autoencoder import save_figure
 
 COLUMNS = ("method", "accuracy", "std", "ROC-AUC", "features", "latency (us)")
 

@@ -3,9 +3,9 @@ import dataclasses
 import torch
 from torch.func import jacrev, vmap
 
-from constrae.configio import require
+from constrae.io.mappings import require
 from constrae.constraints.base import Constraint, constraints
-from constrae.model import CodeGate
+from constrae.core.model import CodeGate
 
 _JACOBIAN_CHUNK = 64
 

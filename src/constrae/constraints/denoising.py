@@ -3,7 +3,7 @@ from typing import Literal
 
 import torch
 
-from constrae.configio import require
+from constrae.io.mappings import require
 from constrae.constraints.base import Constraint, constraints
 
 

@@ -1,6 +1,6 @@
 import dataclasses
 
-from constrae.configio import require
+from constrae.io.mappings import require
 from constrae.constraints.base import Constraint, constraints
 
 

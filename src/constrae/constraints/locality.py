@@ -2,10 +2,10 @@ import dataclasses
 
 import torch
 
-from constrae.configio import require
+from constrae.io.mappings import require
 from constrae.constraints.base import Constraint, constraints
 from constrae.errors import ConfigError
-from constrae.model import CodeGate
+from constrae.core.model import CodeGate
 
 
 class LocalityGate(CodeGate):

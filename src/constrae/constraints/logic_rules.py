@@ -2,7 +2,7 @@ import dataclasses
 
 import torch
 
-from constrae.configio import require
+from constrae.io.mappings import require
 from constrae.constraints.base import Constraint, constraints
 from constrae.discrete.logic import RuleError, parse_rule, truth, units_of
 from constrae.errors import ConfigError

@@ -4,7 +4,7 @@ from typing import Literal
 import numpy as np
 import torch
 
-from constrae.configio import require
+from constrae.io.mappings import require
 from constrae.constraints.base import Constraint, TrainingRows, constraints
 from constrae.discrete.visibility import sequence_edges
 from constrae.errors import ConfigError, DataError

@@ -9,7 +9,7 @@ from typing import Any, Literal
 
 import numpy as np
 
-from constrae.configio import from_dict, require, to_dict
+from constrae.io.mappings import from_dict, require, to_dict
 from constrae.data.filters import CausalFilter, design_sos
 from constrae.data.recording import Recording
 from constrae.data.tangent import inverse_square_root, oas_covariances, riemannian_mean, tangent_vectors

@@ -11,8 +11,8 @@ towards 1; from epoch ``anneal_epochs`` on they are binary (fine-tuning on the b
 import torch
 from torch import nn
 
-from constrae.activations import CodeActivation, activations
-from constrae.configio import require
+from constrae.core.activations import CodeActivation, activations
+from constrae.io.mappings import require
 from constrae.discrete.ste import Surrogate, sign_ste, step_ste
 
 

@@ -11,13 +11,13 @@ import os
 import shutil
 from pathlib import Path
 
-from constrae import checkpoint
-from constrae.config import read_yaml_mapping
+from constrae.io import checkpoint
+from constrae.core.config import read_yaml_mapping
 from constrae.discrete.phase2 import Phase2Config, discretize, phase2_record
 from constrae.errors import CheckpointError
-from constrae.fileio import atomic_write_text
-from constrae.loading import load_training_data
-from constrae.run import write_summary
+from constrae.io.atomic import atomic_write_text
+from constrae.data.loading import load_training_data
+from constrae.io.run import write_summary
 
 PHASE2_FILE = "discretize.json"
 

@@ -14,7 +14,7 @@ import abc
 import numpy as np
 
 from constrae.errors import DataError
-from constrae.model import Autoencoder
+from constrae.core.model import Autoencoder
 
 
 class Encoder(abc.ABC):

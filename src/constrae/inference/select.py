@@ -7,12 +7,12 @@ from typing import Literal, get_args
 import numpy as np
 
 from constrae.errors import UnsupportedError
-from constrae.export import OnnxEncoder, export_onnx
-from constrae.fastpath import NumpyEncoder
+from constrae.inference.onnx_backend import OnnxEncoder, export_onnx
+from constrae.inference.numpy_backend import NumpyEncoder
 from constrae.inference.encoder import Encoder, StandardisingEncoder, input_channels, standardisation
 from constrae.inference.torch_backend import TorchEncoder
-from constrae.model import Autoencoder
-from constrae.quantize import quantize_int8
+from constrae.core.model import Autoencoder
+from constrae.inference.int8 import quantize_int8
 
 Backend = Literal["fastest", "torch", "numpy", "onnx", "int8"]
 BACKENDS: tuple[str, ...] = get_args(Backend)
@@ -30,7 +30,7 @@ def make_encoder(
 ) -> Encoder:
     """The ``backend`` encoder of ``model``; with channel statistics it takes raw channel-major inputs.
 
-    ``fold`` (numpy backend, spatiotemporal encoder): see ``constrae.fastpath.FOLDS``.
+    ``fold`` (numpy backend, spatiotemporal encoder): see ``constrae.inference.numpy_backend.FOLDS``.
     UnsupportedError names a backend that cannot run the model (``fastest`` never raises it)."""
     if backend not in BACKENDS:
         raise UnsupportedError(f"backend {backend!r} is not one of {', '.join(BACKENDS)}")

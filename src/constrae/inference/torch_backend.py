@@ -4,7 +4,7 @@ import numpy as np
 import torch
 
 from constrae.inference.encoder import Encoder
-from constrae.model import Autoencoder, InferenceEncoder
+from constrae.core.model import Autoencoder, InferenceEncoder
 
 
 class TorchEncoder(Encoder):

@@ -9,9 +9,9 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Literal
 
-from constrae.config import ModelConfig, RunConfig, TrainConfig, read_yaml_mapping, relative_to_config
-from constrae.configio import from_dict, require, to_dict
-from constrae.softmax import ClassifierTrainConfig
+from constrae.core.config import ModelConfig, RunConfig, TrainConfig, read_yaml_mapping, relative_to_config
+from constrae.io.mappings import from_dict, require, to_dict
+from constrae.stacked.softmax import ClassifierTrainConfig
 
 
 @dataclass

@@ -6,7 +6,7 @@ from sklearn.base import BaseEstimator, ClassifierMixin
 from sklearn.utils.validation import check_is_fitted, validate_data
 
 from constrae.errors import DataError
-from constrae.loading import check_matrix
+from constrae.data.loading import check_matrix
 from constrae.stacked.config import StackConfig
 from constrae.stacked.network import StackedNetwork, fit_stack
 from constrae.stacked.storage import load_stack, save_stack

@@ -12,11 +12,11 @@ from typing import NamedTuple
 import torch
 from torch import nn
 
-from constrae.checkpoint import build
-from constrae.model import Autoencoder
-from constrae.softmax import train_classifier
+from constrae.io.checkpoint import build
+from constrae.core.model import Autoencoder
+from constrae.stacked.softmax import train_classifier
 from constrae.stacked.config import StackConfig
-from constrae.trainer import Trainer
+from constrae.core.trainer import Trainer
 
 
 class StackedNetwork(nn.Module):

@@ -8,13 +8,13 @@ from pathlib import Path
 import numpy as np
 import torch
 
-from constrae.run import check_new_run_folder
-from constrae.checkpoint import CONFIG_FILE
-from constrae.datasets.shapes import SHAPE_NAMES, make_shapes
+from constrae.io.run import check_new_run_folder
+from constrae.io.checkpoint import CONFIG_FILE
+from constrae.data.datasets.shapes import SHAPE_NAMES, make_shapes
 from constrae.errors import CheckpointError, DataError
-from constrae.fileio import atomic_write_text
-from constrae.loading import check_matrix, read_npy
-from constrae.report import markdown_table
+from constrae.io.atomic import atomic_write_text
+from constrae.data.loading import check_matrix, read_npy
+from constrae.plots.tables import markdown_table
 from constrae.stacked.config import LabelledDataConfig, StackRunConfig
 from constrae.stacked.estimator import StackedAutoencoderClassifier, check_labels
 
@@ -27,7 +27,7 @@ def load_labelled(config: LabelledDataConfig, where: str) -> tuple[np.ndarray, n
     if config.source == "shapes":
         X, y = make_shapes(config.n_samples, seed=config.seed)
     elif config.source == "mnist":
-        from constrae.datasets.mnist import load_mnist
+        from constrae.data.datasets.mnist import load_mnist
 
         X, y = load_mnist(config.path, config.labels_path)
     else:
@@ -84,8 +84,8 @@ def write_stack_figures(
 ) -> list[Path]:
     """Weight grid per layer (titled with ``label``), confusion matrix on (X, y), reconstructions
     by the pre-trained first layer (fine-tuning changes encoders, not decoders)."""
-    from constrae import classifier_plots
-    from constrae.plots import save_figure
+    from constrae.plots import classifier as classifier_plots
+    from constrae.plots.autoencoder import save_figure
 
     written = [
         save_figure(figure, folder / f"weights_layer_{index}.png")

@@ -24,9 +24,9 @@ from typing import NamedTuple
 
 from constrae import load_config
 from constrae.data.windows import sliding_starts
-from constrae.extractor import FeatureExtractor
-from constrae.fileio import atomic_write_text
-from constrae.run import start_run
+from constrae.inference.extractor import FeatureExtractor
+from constrae.io.atomic import atomic_write_text
+from constrae.io.run import start_run
 from constrae.stream.counters import StreamSummary
 from constrae.stream.extractor import StreamingConfig, StreamingExtractor
 from constrae.stream.replay import ReplaySummary
@@ -65,7 +65,7 @@ class BenchResult(NamedTuple):
 
 
 def _replay_process(recording: Path, name: str, seconds: float | None, json_path: Path) -> subprocess.Popen:
-    command = [sys.executable, "-m", "constrae.cli", "replay", str(recording), "--name", name,
+    command = [sys.executable, "-m", "constrae.cli.app", "replay", str(recording), "--name", name,
                "--wait-for-consumer", str(REPLAY_START_TIMEOUT_S), "--json", str(json_path)]
     if seconds is not None:
         command += ["--seconds", str(seconds)]

@@ -19,8 +19,8 @@ from safetensors.torch import load, save
 from constrae.data import read_recording
 from constrae.data.trials import trials_of
 from constrae.errors import CheckpointError, DataError
-from constrae.extractor import FeatureExtractor
-from constrae.fileio import atomic_write_bytes, atomic_write_text
+from constrae.inference.extractor import FeatureExtractor
+from constrae.io.atomic import atomic_write_bytes, atomic_write_text
 
 DECODER_JSON, DECODER_TENSORS = "decoder.json", "decoder.safetensors"
 

@@ -13,7 +13,7 @@ from typing import NamedTuple
 
 import numpy as np
 
-from constrae.configio import require
+from constrae.io.mappings import require
 from constrae.data import Recording
 from constrae.stream._imports import pylsl
 from constrae.stream.lsl_info import make_info

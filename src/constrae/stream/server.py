@@ -11,9 +11,9 @@ import time
 import warnings
 from collections.abc import Callable
 
-from constrae.configio import require
+from constrae.io.mappings import require
 from constrae.errors import CheckpointError
-from constrae.extractor import FeatureExtractor
+from constrae.inference.extractor import FeatureExtractor
 from constrae.stream._imports import pylsl
 from constrae.stream.counters import StreamCounters, StreamSummary
 from constrae.stream.decoder import LinearDecoder

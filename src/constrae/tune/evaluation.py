@@ -3,7 +3,7 @@
 from dataclasses import dataclass
 from typing import Literal
 
-from constrae.configio import require
+from constrae.io.mappings import require
 
 REPRESENTATIONS = ("raw", "tangent_space")
 

@@ -12,13 +12,13 @@ from sklearn.pipeline import make_pipeline
 from sklearn.preprocessing import StandardScaler
 
 from constrae.bench.timing import time_calls
-from constrae.checkpoint import build
-from constrae.config import DataConfig, RunConfig
+from constrae.io.checkpoint import build
+from constrae.core.config import DataConfig, RunConfig
 from constrae.inference.select import make_encoder
-from constrae.loading import load_training_data
-from constrae.model import Autoencoder
-from constrae.run import with_input_size
-from constrae.trainer import Trainer, split_indices
+from constrae.data.loading import load_training_data
+from constrae.core.model import Autoencoder
+from constrae.io.run import with_input_size
+from constrae.core.trainer import Trainer, split_indices
 from constrae.tune.evaluation import EvaluationConfig
 
 EpochHook = Callable[[dict[str, float]], None] | None
@@ -44,11 +44,11 @@ def probe_accuracy(codes_train_BH: np.ndarray, y_train_B, codes_test_BH: np.ndar
 def labels_of(config: DataConfig) -> np.ndarray:
     """Class indices of a labelled data source (shapes or mnist), in row order."""
     if config.source == "shapes":
-        from constrae.datasets.shapes import make_shapes
+        from constrae.data.datasets.shapes import make_shapes
 
         _, y = make_shapes(config.n_samples or 1000, seed=config.seed)
     else:
-        from constrae.datasets.mnist import load_mnist
+        from constrae.data.datasets.mnist import load_mnist
 
         _, y = load_mnist(config.path)
     return np.asarray(y[: config.n_samples] if config.n_samples else y)
@@ -63,7 +63,7 @@ def final_scores(history: list[dict[str, float]]) -> dict[str, float]:
 
 @torch.no_grad()
 def train_fvu_l0(model: Autoencoder, X_BN: np.ndarray) -> dict[str, float]:
-    from constrae.metrics import code_metrics
+    from constrae.core.metrics import code_metrics
 
     x_BN = torch.from_numpy(X_BN)
     output = model(x_BN)

@@ -3,7 +3,7 @@
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
-from constrae.configio import from_dict, require
+from constrae.io.mappings import from_dict, require
 from constrae.errors import ConfigError
 
 

@@ -5,7 +5,7 @@ import io
 import warnings
 from pathlib import Path
 
-from constrae.fileio import atomic_write_bytes, atomic_write_text
+from constrae.io.atomic import atomic_write_bytes, atomic_write_text
 from constrae.tune._imports import optuna as import_optuna
 from constrae.tune.results import front_table
 from constrae.tune.space import SearchSpace

@@ -13,8 +13,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Literal
 
-from constrae.config import RunConfig, read_yaml_mapping, relative_to_config
-from constrae.configio import from_dict, require
+from constrae.core.config import RunConfig, read_yaml_mapping, relative_to_config
+from constrae.io.mappings import from_dict, require
 from constrae.errors import ConfigError
 from constrae.tune.evaluation import EvaluationConfig
 from constrae.tune.params import ParamSpec, parse_param, satisfied

@@ -1,6 +1,0 @@
-"""Encoder architectures. Importing this package registers every encoder."""
-
-from constrae.encoders import dense, gaussian, lista, spatiotemporal  # noqa: F401  (registration side effects)
-from constrae.encoders.base import ENCODER_FIXED_ARGS, CodeDecoder, CodeEncoder, Posterior, encoders
-
-__all__ = ["ENCODER_FIXED_ARGS", "CodeDecoder", "CodeEncoder", "Posterior", "encoders"]

@@ -1,0 +1,84 @@
+"""Pre-activation stages of the NumPy inference path: x (b, n) -> pre-activations (b, h).
+
+Shapes as in ``constrae.inference.numpy_backend``. Each stage holds contiguous float32 weights and,
+for one window (b = 1), buffers that every call reuses: it returns a view of its own
+buffer, which the next call overwrites (the activation that follows always writes
+a new array). Larger batches take the plain, allocating path.
+"""
+
+import numpy as np
+
+
+class AffineStage:
+    """pre = W x + b: the dense encoder, or any encoder folded into one matrix."""
+
+    def __init__(self, W_HN: np.ndarray, b_H: np.ndarray) -> None:
+        self.W_HN, self.b_H = np.ascontiguousarray(W_HN), b_H
+        self._pre_1H = np.empty((1, len(b_H)), np.float32)
+
+    def __call__(self, x_BN: np.ndarray) -> np.ndarray:
+        if len(x_BN) != 1:
+            return x_BN @ self.W_HN.T + self.b_H
+        np.matmul(self.W_HN, x_BN[0], out=self._pre_1H[0])
+        return np.add(self._pre_1H, self.b_H, out=self._pre_1H)
+
+
+class SpatioTemporalStage:
+    """pre = W_code vec(G * (S x)) + b, step by step (``SpatioTemporalEncoder``).
+
+    The depthwise strided convolution is a batched matmul over v of the filters
+    (f, k) with a strided view (k, s) of each virtual channel: no im2col copy.
+    """
+
+    def __init__(
+        self, S_VC: np.ndarray, G_VFK: np.ndarray, W_HM: np.ndarray, b_H: np.ndarray, samples: int, stride: int
+    ) -> None:
+        self.S_VC, self.G_VFK, self.W_HM, self.b_H = S_VC, G_VFK, W_HM, b_H
+        (v, self.channels), (_, f, self.kernel) = S_VC.shape, G_VFK.shape
+        self.samples, self.stride = samples, stride
+        self.filter_outputs = W_HM.shape[1] // (v * f)
+        self._virtual_VT = np.empty((v, self.samples), np.float32)
+        self._windows_VKS = self._strided_windows(self._virtual_VT[None])[0]
+        self._filtered_VFS = np.empty((v, f, self.filter_outputs), np.float32)
+        self._pre_1H = np.empty((1, len(b_H)), np.float32)
+
+    def _strided_windows(self, virtual_BVT: np.ndarray) -> np.ndarray:
+        """(b, v, k, s) view: [.., j, i] = virtual[.., i * stride + j]."""
+        b, v, _ = virtual_BVT.shape
+        step = virtual_BVT.strides[2]
+        return np.lib.stride_tricks.as_strided(
+            virtual_BVT,
+            (b, v, self.kernel, self.filter_outputs),
+            (virtual_BVT.strides[0], virtual_BVT.strides[1], step, step * self.stride),
+            writeable=False,
+        )
+
+    def __call__(self, x_BN: np.ndarray) -> np.ndarray:
+        if len(x_BN) != 1:
+            virtual_BVT = self.S_VC @ x_BN.reshape(len(x_BN), self.channels, -1)
+            filtered_BVFS = self.G_VFK @ self._strided_windows(np.ascontiguousarray(virtual_BVT))
+            return filtered_BVFS.reshape(len(x_BN), -1) @ self.W_HM.T + self.b_H
+        np.matmul(self.S_VC, x_BN.reshape(self.channels, self.samples), out=self._virtual_VT)
+        np.matmul(self.G_VFK, self._windows_VKS, out=self._filtered_VFS)
+        np.matmul(self.W_HM, self._filtered_VFS.reshape(-1), out=self._pre_1H[0])
+        return np.add(self._pre_1H, self.b_H, out=self._pre_1H)
+
+
+class FoldedSpatioTemporalStage:
+    """pre = W_HVT . (S x) + b: the temporal filters folded into the code layer, so a
+    window costs two matmuls; the (h, v t) matrix is larger than the code layer
+    when the stride exceeds the number of filters."""
+
+    def __init__(self, S_VC: np.ndarray, W_HM: np.ndarray, b_H: np.ndarray) -> None:
+        self.S_VC, self.W_HM, self.b_H = S_VC, W_HM, b_H
+        v, self.channels = S_VC.shape
+        self._virtual_VT = np.empty((v, W_HM.shape[1] // v), np.float32)
+        self._pre_1H = np.empty((1, len(b_H)), np.float32)
+
+    def __call__(self, x_BN: np.ndarray) -> np.ndarray:
+        if len(x_BN) != 1:
+            virtual_BVT = self.S_VC @ x_BN.reshape(len(x_BN), self.channels, -1)
+            return virtual_BVT.reshape(len(x_BN), -1) @ self.W_HM.T + self.b_H
+        np.matmul(self.S_VC, x_BN.reshape(self.channels, -1), out=self._virtual_VT)
+        np.matmul(self.W_HM, self._virtual_VT.reshape(-1), out=self._pre_1H[0])
+        return np.add(self._pre_1H, self.b_H, out=self._pre_1H)
