@@ -7,7 +7,7 @@ Every option of the command applies; ``--help`` lists them.
 
 import sys
 
-from constrae.cli.app import app
+from constrae.cli import app
 
 if __name__ == "__main__":
     app(["bench", "latency", *sys.argv[1:]], prog_name="benchmarks/latency.py")

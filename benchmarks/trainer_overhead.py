@@ -21,11 +21,11 @@ from pathlib import Path
 import torch
 from torch import nn
 
-from constrae.io.checkpoint import build
+from constrae.core.build import build
 from constrae.core.config import ModelConfig, RunConfig, TrainConfig
-from constrae.data.datasets.mnist import load_mnist
 from constrae.core.model import Autoencoder
 from constrae.core.trainer import Trainer
+from constrae.data.datasets.mnist import load_mnist
 
 MNIST_DIR = Path(__file__).resolve().parents[1].parent / "shared" / "data" / "mnist"
 IMAGES_FILE = "t10k-images-idx3-ubyte.gz"

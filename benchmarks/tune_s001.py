@@ -32,7 +32,7 @@ def main() -> None:
         print_held_out(*load_study(args.study, storage))
         return
     args.out.mkdir(parents=True, exist_ok=True)
-    command = [sys.executable, "-m", "constrae.cli.app", "tune", str(ROOT / "examples" / "tune_s001.yaml"),
+    command = [sys.executable, "-m", "constrae.cli", "tune", str(ROOT / "examples" / "tune_s001.yaml"),
                "--study", args.study, "--storage", storage, "--trials", str(args.trials)]
     started = time.perf_counter()
     workers = [subprocess.Popen(command) for _ in range(args.workers)]

@@ -33,10 +33,10 @@ def test_the_tables_validation_windows_are_those_phase_2_held_out():
     import torch
 
     from constrae.bench.discrete import RULES, constraint_measures
-    from constrae.io.checkpoint import build
+    from constrae.core.build import build
     from constrae.core.config import RunConfig
-    from constrae.discrete.phase2 import discretize
     from constrae.core.trainer import Trainer
+    from constrae.discrete.phase2 import discretize
 
     X = np.random.default_rng(0).normal(size=(200, 6)).astype(np.float32)
     config = RunConfig.from_mapping({"model": {"input_size": 6, "hidden_size": 16, "activation": "sigmoid"},

@@ -6,7 +6,7 @@ import pytest
 from typer.testing import CliRunner
 
 from constrae.bench.timing import MODES, time_calls
-from constrae.cli.app import app
+from constrae.cli import app
 
 OUR_PATHS = {f"dense/{r}" for r in ("torch", "onnx", "onnx_int8", "numpy")} | {
     f"spatiotemporal/{r}" for r in ("torch", "onnx", "onnx_int8", "numpy", "numpy_folded")

@@ -4,11 +4,17 @@ import numpy as np
 import pytest
 import torch
 
-from constrae.discrete.bits import BitsLogisticRegression, HammingNearestNeighbors, hamming_distances, pack_bits, unpack_bits
 from constrae.core.config import ModelConfig
+from constrae.core.model import Autoencoder, InferenceEncoder
+from constrae.discrete.bits import (
+    BitsLogisticRegression,
+    HammingNearestNeighbors,
+    hamming_distances,
+    pack_bits,
+    unpack_bits,
+)
 from constrae.errors import DataError
 from constrae.inference.numpy_backend import NumpyEncoder
-from constrae.core.model import Autoencoder, InferenceEncoder
 
 
 def test_unit_zero_is_the_most_significant_bit_and_the_last_byte_is_zero_padded():

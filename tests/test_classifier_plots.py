@@ -3,8 +3,8 @@
 import numpy as np
 import pytest
 
-from constrae.plots import classifier as classifier_plots
 from constrae.errors import DataError
+from constrae.plots import classifier as classifier_plots
 from constrae.plots.autoencoder import save_figure
 
 

@@ -5,7 +5,7 @@ import pytest
 import yaml
 from typer.testing import CliRunner
 
-from constrae.cli.app import app
+from constrae.cli import app
 
 runner = CliRunner()
 

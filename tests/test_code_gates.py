@@ -3,8 +3,8 @@
 import numpy as np
 import torch
 
-from constrae.core.config import ModelConfig
 from constrae.constraints import build_constraint
+from constrae.core.config import ModelConfig
 from constrae.core.model import Autoencoder
 
 

@@ -6,8 +6,8 @@ import pytest
 import torch
 
 from constrae import RunConfig, Trainer, build
-from constrae.core.config import ModelConfig, TrainConfig
 from constrae.constraints import Constraint, TrainingRows, build_constraint, constraints
+from constrae.core.config import ModelConfig, TrainConfig
 from constrae.core.encoders import encoders
 from constrae.core.model import Autoencoder
 from constrae.core.registry import Registry
@@ -63,8 +63,8 @@ def test_penalty_is_a_finite_differentiable_scalar(name):
 
 @pytest.mark.parametrize("name", [n for n in constraints.names() if constraints.get(n).needs_labels])
 def test_labelled_constraint_without_labels_names_itself(name):
-    from constrae.errors import ConfigError
     from constrae.core.objective import Objective
+    from constrae.errors import ConfigError
 
     constraint = constraints.get(name)()
     model = small_model(constraint=constraint)

@@ -10,13 +10,13 @@ import yaml
 from typer.testing import CliRunner
 
 from constrae import load_config
-from constrae.io.checkpoint import load_model, load_preprocessing, read_metrics
-from constrae.cli.app import app
+from constrae.cli import app
 from constrae.core.config import RunConfig
-from constrae.discrete.phase2 import Phase2Config, discretize
-from constrae.inference.extractor import FeatureExtractor
 from constrae.data import read_recording
 from constrae.data.loading import load_training_data
+from constrae.discrete.phase2 import Phase2Config, discretize
+from constrae.inference.extractor import FeatureExtractor
+from constrae.io.checkpoint import load_model, load_preprocessing, read_metrics
 from constrae.io.run import start_run
 
 runner = CliRunner()

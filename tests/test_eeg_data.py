@@ -167,8 +167,8 @@ def test_bad_recordings_are_named(tmp_path):
 
 def test_tangent_space_equals_pyriemanns_independent_implementation():
     from pyriemann.estimation import Covariances
-    from pyriemann.tangentspace import TangentSpace
     from pyriemann.geometry.mean import mean_riemann
+    from pyriemann.tangentspace import TangentSpace
 
     from constrae.data.tangent import inverse_square_root, oas_covariances, riemannian_mean, tangent_vectors
 

@@ -8,12 +8,13 @@ import yaml
 from typer.testing import CliRunner
 
 from constrae import RunConfig, Trainer, load_config
-from constrae.io.checkpoint import build, load_preprocessing, save_model
-from constrae.cli.app import app
+from constrae.cli import app
+from constrae.core.build import build
 from constrae.data import read_recording
-from constrae.inference.extractor import FeatureExtractor
 from constrae.data.loading import load_training_data
 from constrae.errors import CheckpointError
+from constrae.inference.extractor import FeatureExtractor
+from constrae.io.checkpoint import load_preprocessing, save_model
 from constrae.io.run import start_run, with_input_size
 
 CHANNELS = ["FC3", "FC4", "C3", "Cz", "C4", "CP3", "CP4", "Fz"]

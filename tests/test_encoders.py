@@ -5,11 +5,11 @@ import pytest
 import torch
 
 from constrae import RunConfig, Trainer, build
-from constrae.core.config import ModelConfig
 from constrae.constraints import constraints
+from constrae.core.config import ModelConfig
 from constrae.core.encoders import encoders
-from constrae.errors import ConfigError
 from constrae.core.model import Autoencoder
+from constrae.errors import ConfigError
 
 CHANNELS, SAMPLES = 6, 40
 ENCODER_PARAMS = {

@@ -7,11 +7,11 @@ import numpy as np
 import pytest
 import torch
 
-from constrae.io.checkpoint import build
+from constrae.core.build import build
 from constrae.core.config import ModelConfig, RunConfig, TrainConfig
+from constrae.core.trainer import Trainer
 from constrae.errors import DataError, OutputError
 from constrae.inference.onnx_backend import OnnxEncoder, export_onnx
-from constrae.core.trainer import Trainer
 
 N_FEATURES, N_HIDDEN = 20, 12
 
@@ -108,8 +108,8 @@ def test_missing_onnxruntime_names_the_extra_to_install(exported, monkeypatch):
 
 
 def saved_run(tmp_path, activation="sigmoid", hidden_size=6):
-    from constrae.io.checkpoint import save_model
     from constrae.core.config import RunConfig
+    from constrae.io.checkpoint import save_model
 
     model, _ = build(RunConfig(model=ModelConfig(input_size=N_FEATURES, hidden_size=hidden_size, activation=activation)))
     save_model(tmp_path / "run", RunConfig(model=model.config), model)
@@ -130,7 +130,7 @@ def overwrite_with_nan(model_file, tensor_name: str, count: int) -> None:
 def test_nan_weights_are_refused_by_tensor_name_and_nothing_is_written(command, tmp_path):
     from typer.testing import CliRunner
 
-    from constrae.cli.app import app
+    from constrae.cli import app
 
     run = saved_run(tmp_path)
     overwrite_with_nan(run / "model.safetensors", "encoder.weight", 12)

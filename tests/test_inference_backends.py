@@ -5,12 +5,12 @@ import numpy as np
 import pytest
 import torch
 
-from constrae.io.checkpoint import build
+from constrae.core.build import build
 from constrae.core.config import ModelConfig, RunConfig
 from constrae.errors import UnsupportedError
 from constrae.inference.encoder import Encoder
-from constrae.inference.select import BACKENDS, make_encoder
 from constrae.inference.int8 import INT8_TOLERANCE
+from constrae.inference.select import BACKENDS, make_encoder
 
 CHANNELS, SAMPLES, HIDDEN = 4, 20, 12
 TOLERANCE = {"fastest": 1e-5, "torch": 0.0, "numpy": 1e-5, "onnx": 1e-5, "int8": INT8_TOLERANCE}

@@ -4,17 +4,17 @@ import numpy as np
 import pytest
 import torch
 
-from constrae.core.activations import CodeActivation
 from constrae.bench.eeg_windows import load_imagery_windows
-from constrae.io.checkpoint import build
+from constrae.core.activations import CodeActivation
+from constrae.core.build import build
 from constrae.core.config import ModelConfig, RunConfig, TrainConfig
 from constrae.core.encoders.base import CodeEncoder
-from constrae.errors import DataError, UnsupportedError
-from constrae.inference.onnx_backend import OnnxEncoder, export_onnx
-from constrae.inference.numpy_backend import FOLDS, NumpyEncoder
 from constrae.core.model import CodeGate
-from constrae.inference.int8 import INT8_TOLERANCE, quantize_int8
 from constrae.core.trainer import Trainer
+from constrae.errors import DataError, UnsupportedError
+from constrae.inference.int8 import INT8_TOLERANCE, quantize_int8
+from constrae.inference.numpy_backend import FOLDS, NumpyEncoder
+from constrae.inference.onnx_backend import OnnxEncoder, export_onnx
 
 CHANNELS, SAMPLES, HIDDEN = 64, 160, 48
 ENCODERS = {
@@ -150,8 +150,8 @@ def test_numpy_path_names_a_wrong_input_shape_and_a_bad_fold():
 def test_export_command_writes_the_int8_copy_beside_the_fp32_encoder(windows_BN, tmp_path):
     from typer.testing import CliRunner
 
+    from constrae.cli import app
     from constrae.io.checkpoint import save_model
-    from constrae.cli.app import app
 
     model = trained("dense", "sigmoid", [], windows_BN)
     save_model(tmp_path / "run", RunConfig(model=model.config), model)

@@ -17,13 +17,13 @@ import torch
 from onnxruntime.quantization import QuantType, quantize_dynamic
 
 from constrae.bench.eeg_windows import load_imagery_windows
-from constrae.io.checkpoint import build
+from constrae.core.build import build
 from constrae.core.config import ModelConfig, RunConfig, TrainConfig
-from constrae.inference.cpu_features import INT8_KERNELS, cpu_flags, int8_kernel
-from constrae.errors import CheckpointError
-from constrae.inference.onnx_backend import export_onnx
-from constrae.inference.int8 import check_pairs_fit_int16, quantize_int8
 from constrae.core.trainer import Trainer
+from constrae.errors import CheckpointError
+from constrae.inference.cpu_features import INT8_KERNELS, cpu_flags, int8_kernel
+from constrae.inference.int8 import check_pairs_fit_int16, quantize_int8
+from constrae.inference.onnx_backend import export_onnx
 
 CHANNELS, SAMPLES, HIDDEN = 64, 160, 48
 ENCODERS = {

@@ -4,11 +4,11 @@ import pytest
 import torch
 
 from constrae import RunConfig, Trainer, build
-from constrae.core.config import ModelConfig, TrainConfig
 from constrae.constraints import build_constraint
 from constrae.constraints.lateral_inhibition import tree_inhibition
-from constrae.errors import ConfigError
+from constrae.core.config import ModelConfig, TrainConfig
 from constrae.core.model import Autoencoder
+from constrae.errors import ConfigError
 
 
 def relu_model(hidden=7, inputs=5) -> Autoencoder:

@@ -5,8 +5,8 @@ import torch
 
 from constrae import RunConfig, build
 from constrae.core.config import ModelConfig
-from constrae.errors import ConfigError
 from constrae.core.model import Autoencoder
+from constrae.errors import ConfigError
 
 
 def lista(steps: int) -> Autoencoder:

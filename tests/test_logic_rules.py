@@ -8,11 +8,11 @@ import pytest
 import torch
 
 from constrae import RunConfig, Trainer, build
-from constrae.core.config import ModelConfig, TrainConfig
 from constrae.constraints import build_constraint
-from constrae.errors import ConfigError
-from constrae.discrete.logic import RuleError, at_most_probability, parse_rule, truth
+from constrae.core.config import ModelConfig, TrainConfig
 from constrae.core.model import Autoencoder
+from constrae.discrete.logic import RuleError, at_most_probability, parse_rule, truth
+from constrae.errors import ConfigError
 
 GROUPS = {"motor": [0, 1, 2, 3]}
 RULES = {

@@ -7,11 +7,11 @@ import numpy as np
 import pytest
 from typer.testing import CliRunner
 
-from constrae.cli.app import app
+from constrae.cli import app
 from constrae.data import EEGConfig, Preprocessing, read_recording
 from constrae.data.edf_header import read_layout
-from constrae.errors import DataError
 from constrae.data.loading import check_matrix, read_npy
+from constrae.errors import DataError
 
 
 @pytest.fixture

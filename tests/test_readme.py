@@ -43,7 +43,7 @@ def test_yaml_examples_are_valid_and_the_first_is_the_default_job_config():
 
 
 def test_every_cli_command_is_documented():
-    from constrae.cli.app import app
+    from constrae.cli import app
 
     for command in app.registered_commands:
         name = command.name or command.callback.__name__

@@ -10,7 +10,7 @@ import pytest
 import yaml
 from typer.testing import CliRunner
 
-from constrae.cli.app import app
+from constrae.cli import app
 
 NPY_RUN = {
     "model": {"hidden_size": 4},

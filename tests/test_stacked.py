@@ -7,7 +7,7 @@ import yaml
 from sklearn.base import clone
 from typer.testing import CliRunner
 
-from constrae.cli.app import app
+from constrae.cli import app
 from constrae.errors import ConfigError, DataError
 from constrae.stacked import StackConfig, StackedAutoencoderClassifier
 

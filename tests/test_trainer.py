@@ -12,8 +12,8 @@ import yaml
 from safetensors.torch import load_file
 
 from constrae import RunConfig, Trainer, build
-from constrae.io.checkpoint import MODEL_FILE, METRICS_FILE, read_metrics
 from constrae.core.trainer import TrainingDiverged
+from constrae.io.checkpoint import METRICS_FILE, MODEL_FILE, read_metrics
 
 SMALL = {
     "model": {"hidden_size": 16, "activation": "sigmoid"},
@@ -73,7 +73,7 @@ def test_every_loss_term_and_metric_is_logged_per_epoch(tmp_path):
 
 def cli(*args, **kwargs):
     env = {**os.environ, "OMP_NUM_THREADS": "1"}
-    return subprocess.Popen([sys.executable, "-m", "constrae.cli.app", *args], env=env, **kwargs)
+    return subprocess.Popen([sys.executable, "-m", "constrae.cli", *args], env=env, **kwargs)
 
 
 @pytest.mark.slow

@@ -20,7 +20,7 @@ pytestmark = pytest.mark.slow
 
 
 def constrae(*args, cwd=None) -> subprocess.CompletedProcess:
-    result = subprocess.run([sys.executable, "-m", "constrae.cli.app", *args], capture_output=True, text=True, cwd=cwd)
+    result = subprocess.run([sys.executable, "-m", "constrae.cli", *args], capture_output=True, text=True, cwd=cwd)
     assert result.returncode == 0, result.stderr
     return result
 

@@ -78,7 +78,7 @@ def test_a_bad_space_file_fails_on_the_command_line_before_any_trial_runs(tmp_pa
     space.write_text(yaml.safe_dump(space_with(**{"constraints/0/params/rho": {"type": "float", "low": 0.1, "high": 2.0}})))
     journal = tmp_path / "tune.journal"
     result = subprocess.run(
-        [sys.executable, "-m", "constrae.cli.app", "tune", str(space), "--study", "s", "--storage", str(journal), "--trials", "2"],
+        [sys.executable, "-m", "constrae.cli", "tune", str(space), "--study", "s", "--storage", str(journal), "--trials", "2"],
         capture_output=True, text=True,
     )
     assert result.returncode == 2

@@ -7,7 +7,7 @@ import socket
 import pytest
 from typer.testing import CliRunner
 
-from constrae.cli.app import app
+from constrae.cli import app
 from tune_workers import write_space
 
 

@@ -5,12 +5,12 @@ import torch
 from torch.distributions import Normal, kl_divergence
 
 from constrae import RunConfig, Trainer, build
-from constrae.core.config import ModelConfig, TrainConfig
 from constrae.constraints import build_constraint
 from constrae.constraints.gaussian_kl import gaussian_kl_to_standard
+from constrae.core.config import ModelConfig, TrainConfig
+from constrae.core.vae import sample_prior
 from constrae.data.datasets.shapes import make_shapes
 from constrae.errors import ConfigError
-from constrae.core.vae import sample_prior
 
 
 def vae_config(beta=1.0, epochs=8, hidden=8):

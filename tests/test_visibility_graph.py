@@ -6,11 +6,11 @@ import pytest
 import torch
 
 from constrae import RunConfig, Trainer, build
-from constrae.core.config import ModelConfig, TrainConfig
 from constrae.constraints import TrainingRows, build_constraint
+from constrae.core.config import ModelConfig, TrainConfig
+from constrae.core.model import Autoencoder
 from constrae.discrete.visibility import sequence_edges, visibility_edges
 from constrae.errors import DataError
-from constrae.core.model import Autoencoder
 
 SERIES = [3.0, 1.0, 2.0, 4.0, 1.0]
 # Worked out by hand. Neighbours always see each other. NVG: 0-2 (the line 3 -> 2 is at 2.5

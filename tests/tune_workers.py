@@ -44,7 +44,7 @@ def write_space(folder: Path, **overrides) -> Path:
 def start_worker(space: Path, study: str, storage: str, trials: int, log: Path) -> subprocess.Popen:
     """``constrae tune SPACE --study --storage --trials`` in a new process, one thread."""
     env = {**os.environ, "OMP_NUM_THREADS": "1"}
-    command = [sys.executable, "-m", "constrae.cli.app", "tune", str(space), "--study", study,
+    command = [sys.executable, "-m", "constrae.cli", "tune", str(space), "--study", study,
                "--storage", storage, "--trials", str(trials)]
     return subprocess.Popen(command, stdout=log.open("w"), stderr=subprocess.STDOUT, env=env)
 

@@ -1,12 +1,13 @@
 """constrae: sparse, constrained autoencoders as fast feature extractors for brain signals."""
 
-from constrae.io.checkpoint import build, load_model
-from constrae.core.config import DataConfig, ModelConfig, RunConfig, TrainConfig, load_config
 from constrae.constraints import Constraint, constraints
-from constrae.discrete import binary as _binary_activation  # noqa: F401  (registers the "binary" activation)
+from constrae.core.build import build
+from constrae.core.config import DataConfig, ModelConfig, RunConfig, TrainConfig, load_config
 from constrae.core.estimator import SparseAutoencoder
 from constrae.core.model import Autoencoder, AutoencoderOutput
 from constrae.core.trainer import Trainer
+from constrae.discrete import binary as _binary_activation  # noqa: F401  (registers the "binary" activation)
+from constrae.io.checkpoint import load_model
 
 __all__ = [
     "Autoencoder",

@@ -15,8 +15,8 @@ from hypothesis.extra import numpy as hnp
 
 from constrae.data import read_recording
 from constrae.data.edf_header import read_layout
-from constrae.errors import DataError
 from constrae.data.loading import check_matrix, read_npy
+from constrae.errors import DataError
 
 EDF_RECORDS = 3
 SUFFIXES = (".npy", ".npz", ".csv", ".edf")

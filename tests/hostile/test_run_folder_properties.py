@@ -13,9 +13,9 @@ from hypothesis import given
 from hypothesis import strategies as st
 from typer.testing import CliRunner
 
-from constrae.io import checkpoint
-from constrae.cli.app import app
+from constrae.cli import app
 from constrae.errors import ConstraeError
+from constrae.io import checkpoint
 
 TINY = {"model": {"hidden_size": 8}, "train": {"epochs": 2, "batch_size": 25},
         "data": {"source": "shapes", "n_samples": 50}}

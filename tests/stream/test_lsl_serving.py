@@ -7,6 +7,7 @@ import warnings
 import numpy as np
 import pylsl
 import pytest
+from lsl_helpers import OutletReader, ReplayThread, ScriptedOutlet, wrong_outlet
 
 from constrae.data import read_recording
 from constrae.errors import StreamMismatchError, StreamNotFoundError
@@ -15,7 +16,6 @@ from constrae.stream.decoder import fit_decoder
 from constrae.stream.extractor import StreamingConfig
 from constrae.stream.replay import ReplayConfig
 from constrae.stream.server import ServeConfig, StreamWarning, serve
-from lsl_helpers import OutletReader, ReplayThread, ScriptedOutlet, wrong_outlet
 
 
 def _name(what: str) -> str:

@@ -12,13 +12,13 @@ import pylsl
 import pytest
 from typer.testing import CliRunner
 
-from constrae.cli.app import app
+from constrae.cli import app
 from constrae.data import read_recording
 from constrae.data.trials import trials_of
 from constrae.inference.extractor import FeatureExtractor
 from constrae.stream.decoder import LinearDecoder
 
-CLI = [sys.executable, "-m", "constrae.cli.app"]
+CLI = [sys.executable, "-m", "constrae.cli"]
 
 
 def _ignoring_sigint() -> None:

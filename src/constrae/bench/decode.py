@@ -23,14 +23,14 @@ from tqdm.auto import tqdm
 from constrae.bench.baselines import CSP_COMPONENTS, csp_lda, mne_protocol_epochs, tangent_space_lr
 from constrae.bench.tasks import TASKS, TRIAL_SECONDS, LoadedTask
 from constrae.bench.timing import time_calls
-from constrae.io.checkpoint import build
+from constrae.core.build import build
 from constrae.core.config import RunConfig
+from constrae.core.trainer import Trainer
 from constrae.data import EEGConfig, Preprocessing
 from constrae.data.filters import CausalFilter, design_sos
 from constrae.data.windows import windows_at
 from constrae.errors import DataError
 from constrae.inference.threads import one_thread
-from constrae.core.trainer import Trainer
 
 SPLIT_SEED = 42
 TEST_FRACTION = 0.2

@@ -22,17 +22,23 @@ import torch
 from tqdm.auto import tqdm
 
 from constrae.bench.decode import (
-    CLASSIFIERS, AEVariant, accuracy_and_auc, fold_inputs, median_latency_us, splits_for, train_autoencoder,
+    CLASSIFIERS,
+    AEVariant,
+    accuracy_and_auc,
+    fold_inputs,
+    median_latency_us,
+    splits_for,
+    train_autoencoder,
     variant_config,
 )
 from constrae.bench.tasks import TASKS, LoadedTask
 from constrae.constraints import TrainingRows, build_constraint
+from constrae.core.model import InferenceEncoder
+from constrae.core.trainer import split_indices
 from constrae.discrete.bits import BitsLogisticRegression, HammingNearestNeighbors, pack_bits
 from constrae.discrete.phase2 import Phase2Config, discretize
 from constrae.inference.numpy_backend import NumpyEncoder
-from constrae.core.model import InferenceEncoder
 from constrae.inference.threads import one_thread
-from constrae.core.trainer import split_indices
 
 PHASE1 = AEVariant(
     "sigmoid (tangent)", "tangent_space", {"hidden_size": 256, "activation": "sigmoid"},

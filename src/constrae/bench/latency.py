@@ -21,13 +21,15 @@ import numpy as np
 import torch
 
 from constrae.bench.eeg_windows import EegWindows, load_imagery_windows
+from constrae.bench.tasks import DEFAULT_SUBJECT
 from constrae.bench.timing import MODES, Timing, time_calls
-from constrae.io.checkpoint import build, load_model
+from constrae.core.build import build
 from constrae.core.config import ModelConfig, RunConfig
-from constrae.inference.cpu_features import cpu_flags, int8_kernel
-from constrae.errors import DataError
 from constrae.core.model import Autoencoder
+from constrae.errors import DataError
+from constrae.inference.cpu_features import cpu_flags, int8_kernel
 from constrae.inference.threads import one_thread
+from constrae.io.checkpoint import load_model
 
 CHANNELS, SAMPLES = 64, 160
 DEFAULT_MODELS = {
@@ -98,9 +100,9 @@ def torch_encoder(model: Autoencoder) -> Callable[[np.ndarray], np.ndarray]:
 
 def encoder_paths(name: str, model: Autoencoder, scratch: Path) -> dict[str, Callable[[np.ndarray], np.ndarray]]:
     """Every runtime of one model: torch eager, ONNX Runtime fp32 and int8, NumPy."""
-    from constrae.inference.onnx_backend import OnnxEncoder, export_onnx
-    from constrae.inference.numpy_backend import NumpyEncoder
     from constrae.inference.int8 import quantize_int8
+    from constrae.inference.numpy_backend import NumpyEncoder
+    from constrae.inference.onnx_backend import OnnxEncoder, export_onnx
 
     onnx_path = export_onnx(model, scratch / f"{name}.onnx")
     int8_path = quantize_int8(onnx_path, scratch / f"{name}_int8.onnx")
@@ -123,7 +125,7 @@ def run_latency(
     baseline_calls: int = 200,
     period_s: float = 0.0625,
     budget_s: float = 15.0,
-    subject_dir: str | Path = Path("../shared/data/eegmmidb/S001"),
+    subject_dir: str | Path = DEFAULT_SUBJECT,
     log: Callable[[str], None] = lambda line: None,
 ) -> LatencyRun:
     """Time every path in every mode on one thread; ``log`` hears about each as it finishes.

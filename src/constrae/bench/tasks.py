@@ -7,6 +7,9 @@ from constrae.data import Recording, read_recording
 from constrae.data.trials import Trials, trials_of
 from constrae.errors import DataError
 
+DEFAULT_SUBJECT = Path("../shared/data/eegmmidb/S001")
+"""Subject S001 of the shared data, relative to the project root (the benchmarks' default)."""
+
 
 class Task(NamedTuple):
     runs: tuple[int, ...]

@@ -1,1 +1,5 @@
-"""cli."""
+"""The ``constrae`` command line (Typer): ``app`` and the console entry point ``main``."""
+
+from constrae.cli.app import app, main
+
+__all__ = ["app", "main"]

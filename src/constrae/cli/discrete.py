@@ -1,12 +1,11 @@
-"""Typer commands of phase 2; ``constrae.cli.app`` registers them."""
+"""``constrae discretize`` and ``bench discrete``: phase 2, binary codes."""
 
 from pathlib import Path
 
 import typer
 
-from constrae.bench.tasks import TASKS
-
-DEFAULT_SUBJECT = Path("../shared/data/eegmmidb/S001")
+from constrae.bench.tasks import DEFAULT_SUBJECT, TASKS
+from constrae.cli.errors import fail_cleanly
 
 
 def discretize_command(
@@ -38,7 +37,14 @@ def bench_discrete_command(
     import json
 
     from constrae.bench.discrete import (
-        CONSTRAINED_PHASE2, GRAPH, PHASE1, PHASE2, RULES, constraint_table, discrete_table, evaluate_discrete,
+        CONSTRAINED_PHASE2,
+        GRAPH,
+        PHASE1,
+        PHASE2,
+        RULES,
+        constraint_table,
+        discrete_table,
+        evaluate_discrete,
     )
     from constrae.bench.tasks import load_task
     from constrae.io.atomic import atomic_write_text
@@ -66,3 +72,9 @@ def bench_discrete_command(
     ]
     for path in written:
         typer.echo(f"wrote {path}")
+
+
+def register(app: typer.Typer, bench_app: typer.Typer) -> None:
+    """Add ``discretize`` to the app and ``discrete`` to its bench group."""
+    app.command(name="discretize")(fail_cleanly(discretize_command))
+    bench_app.command("discrete")(fail_cleanly(bench_discrete_command))

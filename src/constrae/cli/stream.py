@@ -11,9 +11,9 @@ import typer
 
 from constrae.cli.errors import fail_cleanly
 from constrae.errors import StreamLostError
+from constrae.inference.threads import one_thread
 from constrae.io.atomic import atomic_write_text
 from constrae.stream.stopping import stop_on_signals
-from constrae.inference.threads import one_thread
 
 PLOT_WINDOWS = 4096
 """Windows kept for --plot (about 4 min at 16 Hz): memory stays bounded however long it serves."""
@@ -91,7 +91,8 @@ def replay(
 ) -> None:
     """Publish a recording as a live LSL stream at its real rate (no hardware needed)."""
     from constrae.data import read_recording
-    from constrae.stream.replay import ReplayConfig, replay as play
+    from constrae.stream.replay import ReplayConfig
+    from constrae.stream.replay import replay as play
 
     data = read_recording(recording)
     config = ReplayConfig(name, source_id, chunk_seconds, wait_for_consumer, seconds, loop)

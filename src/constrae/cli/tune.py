@@ -86,3 +86,8 @@ def export(
     loaded, space = load_study(study, storage)
     chosen = chosen_trial(loaded, space, trial)
     typer.echo(f"wrote {export_trial(space, chosen, output)}: trial {chosen.number}")
+
+
+def register(app: typer.Typer, bench_app: typer.Typer) -> None:
+    """Add the ``tune`` group to the app."""
+    app.add_typer(tune_app, name="tune")

@@ -24,9 +24,9 @@ from typing import Any, ClassVar, NamedTuple
 import torch
 from torch import nn
 
-from constrae.io.mappings import from_dict, to_dict
 from constrae.core.model import Autoencoder, AutoencoderOutput
 from constrae.core.registry import Registry
+from constrae.io.mappings import from_dict, to_dict
 
 constraints: Registry["Constraint"] = Registry("constraint")
 

@@ -3,9 +3,9 @@ import dataclasses
 import torch
 from torch.func import jacrev, vmap
 
-from constrae.io.mappings import require
 from constrae.constraints.base import Constraint, constraints
 from constrae.core.model import CodeGate
+from constrae.io.mappings import require
 
 _JACOBIAN_CHUNK = 64
 

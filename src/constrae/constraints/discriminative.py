@@ -4,9 +4,9 @@ import torch
 from torch import nn
 from torch.nn import functional as F
 
-from constrae.io.mappings import require
 from constrae.constraints.base import Constraint, constraints
 from constrae.errors import DataError
+from constrae.io.mappings import require
 
 
 @constraints.register("discriminative")

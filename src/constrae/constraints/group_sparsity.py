@@ -2,9 +2,9 @@ import dataclasses
 
 import torch
 
-from constrae.io.mappings import require
 from constrae.constraints.base import Constraint, constraints
 from constrae.errors import ConfigError
+from constrae.io.mappings import require
 
 _EPS = 1e-8
 

@@ -1,7 +1,7 @@
 import dataclasses
 
-from constrae.io.mappings import require
 from constrae.constraints.base import Constraint, constraints
+from constrae.io.mappings import require
 
 
 @constraints.register("l1_codes")

@@ -3,9 +3,9 @@ from typing import Literal
 
 import torch
 
-from constrae.io.mappings import require
 from constrae.constraints.base import Constraint, constraints
 from constrae.errors import ConfigError
+from constrae.io.mappings import require
 
 
 def tree_inhibition(hidden_size: int, branching: int) -> torch.Tensor:

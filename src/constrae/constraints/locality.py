@@ -2,10 +2,10 @@ import dataclasses
 
 import torch
 
-from constrae.io.mappings import require
 from constrae.constraints.base import Constraint, constraints
-from constrae.errors import ConfigError
 from constrae.core.model import CodeGate
+from constrae.errors import ConfigError
+from constrae.io.mappings import require
 
 
 class LocalityGate(CodeGate):

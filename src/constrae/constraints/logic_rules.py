@@ -2,10 +2,10 @@ import dataclasses
 
 import torch
 
-from constrae.io.mappings import require
 from constrae.constraints.base import Constraint, constraints
 from constrae.discrete.logic import RuleError, parse_rule, truth, units_of
 from constrae.errors import ConfigError
+from constrae.io.mappings import require
 
 _EPS = 1e-6
 

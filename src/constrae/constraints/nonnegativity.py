@@ -3,8 +3,8 @@ from typing import Literal
 
 import torch
 
-from constrae.io.mappings import require
 from constrae.constraints.base import Constraint, constraints
+from constrae.io.mappings import require
 
 
 @constraints.register("nonnegativity")

@@ -4,10 +4,10 @@ from typing import Literal
 import numpy as np
 import torch
 
-from constrae.io.mappings import require
 from constrae.constraints.base import Constraint, TrainingRows, constraints
 from constrae.discrete.visibility import sequence_edges
 from constrae.errors import ConfigError, DataError
+from constrae.io.mappings import require
 
 
 @constraints.register("visibility_graph")

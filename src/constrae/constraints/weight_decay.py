@@ -2,8 +2,8 @@ import dataclasses
 
 import torch
 
-from constrae.io.mappings import require
 from constrae.constraints.base import Constraint, constraints
+from constrae.io.mappings import require
 
 
 @constraints.register("weight_decay")

@@ -9,8 +9,8 @@ from typing import ClassVar
 import torch
 from torch import nn
 
-from constrae.io.mappings import require
 from constrae.core.registry import Registry, build_registered
+from constrae.io.mappings import require
 
 activations: Registry["CodeActivation"] = Registry("activation")
 

@@ -4,14 +4,13 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Literal
 
-
-from constrae.core.activations import build_activation
-from constrae.io.mappings import from_dict, require, to_dict
 from constrae.constraints import build_constraints
-from constrae.data.preprocessing import EEGConfig
-from constrae.errors import ConfigError
+from constrae.core.activations import build_activation
 from constrae.core.encoders import ENCODER_FIXED_ARGS, encoders
 from constrae.core.registry import check_params
+from constrae.data.preprocessing import EEGConfig
+from constrae.errors import ConfigError
+from constrae.io.mappings import from_dict, require, to_dict
 from constrae.io.yaml_files import read_yaml_mapping
 
 MAX_SEED = 2**32 - 1

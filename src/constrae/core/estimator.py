@@ -6,10 +6,10 @@ from sklearn.base import BaseEstimator, ClassNamePrefixFeaturesOutMixin, Transfo
 from sklearn.utils import check_random_state
 from sklearn.utils.validation import check_is_fitted, validate_data
 
-from constrae.io.checkpoint import build
+from constrae.core.build import build
 from constrae.core.config import ModelConfig, RunConfig, TrainConfig
-from constrae.data.loading import check_matrix
 from constrae.core.trainer import Trainer
+from constrae.data.loading import check_matrix
 
 
 class SparseAutoencoder(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEstimator):

@@ -7,8 +7,8 @@ from torch import nn
 from torch.nn import functional as F
 
 from constrae.constraints import Constraint, TrainingRows
-from constrae.errors import ConfigError
 from constrae.core.model import Autoencoder, AutoencoderOutput
+from constrae.errors import ConfigError
 
 
 def half_squared_error(reconstruction_BN: torch.Tensor, x_BN: torch.Tensor) -> torch.Tensor:

@@ -12,13 +12,13 @@ from typing import Any
 import torch
 from tqdm.auto import tqdm
 
-from constrae.io import checkpoint
-from constrae.core.config import RunConfig, TrainConfig
-from constrae.errors import ConfigError, ConstraeError, DataError
-from constrae.core.metrics import code_metrics
 from constrae.constraints import TrainingRows
+from constrae.core.config import RunConfig, TrainConfig
+from constrae.core.metrics import code_metrics
 from constrae.core.model import Autoencoder
 from constrae.core.objective import Objective
+from constrae.errors import ConfigError, ConstraeError, DataError
+from constrae.io import checkpoint
 
 
 class TrainingDiverged(ConstraeError):

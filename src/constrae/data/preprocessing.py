@@ -9,12 +9,12 @@ from typing import Any, Literal
 
 import numpy as np
 
-from constrae.io.mappings import from_dict, require, to_dict
 from constrae.data.filters import CausalFilter, design_sos
 from constrae.data.recording import Recording
 from constrae.data.tangent import inverse_square_root, oas_covariances, riemannian_mean, tangent_vectors
 from constrae.data.windows import sliding_starts, starts_outside, windows_at
 from constrae.errors import DataError
+from constrae.io.mappings import from_dict, require, to_dict
 
 _MIN_STD = 1e-12
 """A flat channel is scaled by 1, not by 1/0."""

@@ -12,8 +12,8 @@ import torch
 from torch import nn
 
 from constrae.core.activations import CodeActivation, activations
-from constrae.io.mappings import require
 from constrae.discrete.ste import Surrogate, sign_ste, step_ste
+from constrae.io.mappings import require
 
 
 def binary_mix(epoch: int, anneal_epochs: int) -> float:

@@ -13,12 +13,12 @@ from typing import Literal, NamedTuple
 
 import torch
 
-from constrae.io.checkpoint import build
+from constrae.core.build import build
 from constrae.core.config import RunConfig, TrainConfig
-from constrae.io.mappings import from_dict, require
-from constrae.errors import CheckpointError
 from constrae.core.model import Autoencoder
 from constrae.core.trainer import Trainer
+from constrae.errors import CheckpointError
+from constrae.io.mappings import from_dict, require
 
 
 @dataclass

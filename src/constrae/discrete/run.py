@@ -11,12 +11,12 @@ import os
 import shutil
 from pathlib import Path
 
-from constrae.io import checkpoint
 from constrae.core.config import read_yaml_mapping
+from constrae.data.loading import load_training_data
 from constrae.discrete.phase2 import Phase2Config, discretize, phase2_record
 from constrae.errors import CheckpointError
+from constrae.io import checkpoint
 from constrae.io.atomic import atomic_write_text
-from constrae.data.loading import load_training_data
 from constrae.io.run import write_summary
 
 PHASE2_FILE = "discretize.json"

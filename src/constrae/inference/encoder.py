@@ -13,8 +13,8 @@ import abc
 
 import numpy as np
 
-from constrae.errors import DataError
 from constrae.core.model import Autoencoder
+from constrae.errors import DataError
 
 
 class Encoder(abc.ABC):

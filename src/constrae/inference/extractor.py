@@ -14,12 +14,12 @@ from pathlib import Path
 
 import numpy as np
 
-from constrae.io import checkpoint
+from constrae.core.model import Autoencoder
 from constrae.data import Preprocessing, Recording
 from constrae.data.windows import sliding_starts
 from constrae.errors import CheckpointError
 from constrae.inference.select import Backend, make_encoder
-from constrae.core.model import Autoencoder
+from constrae.io import checkpoint
 
 
 class FeatureExtractor:

@@ -18,10 +18,10 @@ import numpy as np
 import torch
 from scipy.special import expit
 
-from constrae.errors import DataError, UnsupportedError
-from constrae.inference.numpy_stages import AffineStage, FoldedSpatioTemporalStage, SpatioTemporalStage
-from constrae.inference.encoder import Encoder, input_channels, standardisation
 from constrae.core.model import Autoencoder, CodeGate
+from constrae.errors import DataError, UnsupportedError
+from constrae.inference.encoder import Encoder, input_channels, standardisation
+from constrae.inference.numpy_stages import AffineStage, FoldedSpatioTemporalStage, SpatioTemporalStage
 
 Fold = Literal["none", "temporal", "full"]
 FOLDS: tuple[str, ...] = get_args(Fold)

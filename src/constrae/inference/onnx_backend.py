@@ -14,10 +14,10 @@ from types import ModuleType
 import numpy as np
 import torch
 
-from constrae.io.atomic import atomic_write_bytes
-from constrae.inference.encoder import Encoder
-from constrae.data.loading import check_matrix
 from constrae.core.model import Autoencoder, InferenceEncoder
+from constrae.data.loading import check_matrix
+from constrae.inference.encoder import Encoder
+from constrae.io.atomic import atomic_write_bytes
 
 INPUT_NAME = "x"
 OUTPUT_NAME = "codes"

@@ -6,13 +6,13 @@ from typing import Literal, get_args
 
 import numpy as np
 
-from constrae.errors import UnsupportedError
-from constrae.inference.onnx_backend import OnnxEncoder, export_onnx
-from constrae.inference.numpy_backend import NumpyEncoder
-from constrae.inference.encoder import Encoder, StandardisingEncoder, input_channels, standardisation
-from constrae.inference.torch_backend import TorchEncoder
 from constrae.core.model import Autoencoder
+from constrae.errors import UnsupportedError
+from constrae.inference.encoder import Encoder, StandardisingEncoder, input_channels, standardisation
 from constrae.inference.int8 import quantize_int8
+from constrae.inference.numpy_backend import NumpyEncoder
+from constrae.inference.onnx_backend import OnnxEncoder, export_onnx
+from constrae.inference.torch_backend import TorchEncoder
 
 Backend = Literal["fastest", "torch", "numpy", "onnx", "int8"]
 BACKENDS: tuple[str, ...] = get_args(Backend)

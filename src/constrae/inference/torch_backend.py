@@ -3,8 +3,8 @@
 import numpy as np
 import torch
 
-from constrae.inference.encoder import Encoder
 from constrae.core.model import Autoencoder, InferenceEncoder
+from constrae.inference.encoder import Encoder
 
 
 class TorchEncoder(Encoder):

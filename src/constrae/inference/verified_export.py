@@ -15,10 +15,10 @@ from typing import NamedTuple
 import numpy as np
 import torch
 
-from constrae.errors import CheckpointError
-from constrae.inference.onnx_backend import OnnxEncoder, export_onnx
 from constrae.core.model import Autoencoder, CodeGate, InferenceEncoder
+from constrae.errors import CheckpointError
 from constrae.inference.int8 import INT8_TOLERANCE, quantize_int8
+from constrae.inference.onnx_backend import OnnxEncoder, export_onnx
 
 FP32_TOLERANCE = 1e-4
 """Largest |onnx - torch| for the float32 graph, relative to max |torch codes| where that exceeds 1."""

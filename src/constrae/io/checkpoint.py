@@ -9,15 +9,13 @@ from typing import Any
 import torch
 from safetensors.torch import save
 
+from constrae.core.build import build
 from constrae.core.config import RunConfig
-from constrae.constraints import build_constraints
+from constrae.core.model import Autoencoder
 from constrae.data import Preprocessing
 from constrae.errors import CheckpointError, ConfigError, ConstraeError
-from constrae.io.fingerprint import check_fingerprint, fingerprint
 from constrae.io.atomic import atomic_write_bytes, atomic_write_text, temp_files_of
-from constrae.core.memory import check_model_fits
-from constrae.core.model import Autoencoder
-from constrae.core.objective import Objective
+from constrae.io.fingerprint import check_fingerprint, fingerprint
 from constrae.io.statefile import dump_state, load_state, read_safetensors
 
 CONFIG_FILE = "config.json"
@@ -40,22 +38,6 @@ class CheckpointWarning(UserWarning):
 def run_files(run_dir: str | Path) -> tuple[Path, ...]:
     """The run folder's own files that exist (inputs no output may overwrite)."""
     return tuple(path for name in RUN_FILES if (path := Path(run_dir) / name).is_file())
-
-
-def build(config: RunConfig) -> tuple[Autoencoder, Objective]:
-    """Model and objective for ``config``, initialised from ``config.train.seed``
-    without touching torch's global random state.
-
-    Constraints attach here, before any weights are loaded, because they may add
-    gates, buffers or parametrizations that the stored state refers to."""
-    check_model_fits(lambda: Autoencoder(config.model), "model.hidden_size")
-    with torch.random.fork_rng():
-        torch.manual_seed(config.train.seed)
-        model = Autoencoder(config.model)
-        constraints = build_constraints(config.constraints)
-        for constraint in constraints:
-            constraint.attach(model)
-    return model, Objective(config.loss, constraints)
 
 
 def save_model(run_dir: Path, config: RunConfig, model: Autoencoder) -> None:

@@ -7,15 +7,16 @@ from pathlib import Path
 import numpy as np
 import torch
 
-from constrae.io import checkpoint
+from constrae.core.build import build
 from constrae.core.config import RunConfig
-from constrae.data import Preprocessing
-from constrae.errors import CheckpointError, ConfigError, OutputError
-from constrae.io.atomic import atomic_write_text, check_output_file
-from constrae.data.loading import load_training_data
 from constrae.core.metrics import code_metrics
 from constrae.core.model import Autoencoder
 from constrae.core.trainer import Trainer
+from constrae.data import Preprocessing
+from constrae.data.loading import load_training_data
+from constrae.errors import CheckpointError, ConfigError, OutputError
+from constrae.io import checkpoint
+from constrae.io.atomic import atomic_write_text, check_output_file
 
 SUMMARY_FILE = checkpoint.SUMMARY_FILE
 FIGURES_DIR = "figures"
@@ -57,7 +58,7 @@ def start_run(config: RunConfig, run_dir: str | Path, progress: bool = True) -> 
     check_new_run_folder(run_dir)
     X, preprocessing, segment_starts = load_training_data(config.data)
     config = with_input_size(config, X, preprocessing)
-    model, objective = checkpoint.build(config)
+    model, objective = build(config)
     trainer = Trainer(model, objective, config, run_dir=run_dir, progress=progress)
     checkpoint.save_fingerprint(run_dir, config)
     if preprocessing is not None:
@@ -76,7 +77,7 @@ def resume_run(run_dir: str | Path, progress: bool = True) -> dict:
         raise CheckpointError(
             f"{run_dir}: the data now has {X.shape[1]} features, the run's model takes {config.model.input_size}"
         )
-    model, objective = checkpoint.build(config)
+    model, objective = build(config)
     trainer = Trainer(model, objective, config, run_dir=run_dir, progress=progress)
     trainer.fit(torch.from_numpy(X), resume=True, segment_starts=segment_starts)
     return write_summary(run_dir, model, X)

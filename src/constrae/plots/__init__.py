@@ -1,1 +1,1 @@
-"""plots."""
+"""Figures (matplotlib, written as PNG) and plain-text tables."""

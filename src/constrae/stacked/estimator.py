@@ -5,8 +5,8 @@ import torch
 from sklearn.base import BaseEstimator, ClassifierMixin
 from sklearn.utils.validation import check_is_fitted, validate_data
 
-from constrae.errors import DataError
 from constrae.data.loading import check_matrix
+from constrae.errors import DataError
 from constrae.stacked.config import StackConfig
 from constrae.stacked.network import StackedNetwork, fit_stack
 from constrae.stacked.storage import load_stack, save_stack

@@ -12,11 +12,11 @@ from typing import NamedTuple
 import torch
 from torch import nn
 
-from constrae.io.checkpoint import build
+from constrae.core.build import build
 from constrae.core.model import Autoencoder
-from constrae.stacked.softmax import train_classifier
-from constrae.stacked.config import StackConfig
 from constrae.core.trainer import Trainer
+from constrae.stacked.config import StackConfig
+from constrae.stacked.softmax import train_classifier
 
 
 class StackedNetwork(nn.Module):

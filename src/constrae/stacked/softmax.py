@@ -12,8 +12,8 @@ import torch
 from torch import nn
 from torch.nn import functional as F
 
-from constrae.io.mappings import require
 from constrae.core.trainer import TrainingDiverged, make_optimizer
+from constrae.io.mappings import require
 
 
 @dataclass

@@ -8,12 +8,12 @@ from pathlib import Path
 import numpy as np
 from safetensors.torch import save
 
-from constrae.io.checkpoint import CONFIG_FILE, MODEL_FILE, load_state_dict
 from constrae.errors import CheckpointError, ConfigError
 from constrae.io.atomic import atomic_write_bytes, atomic_write_text
+from constrae.io.checkpoint import CONFIG_FILE, MODEL_FILE, load_state_dict
+from constrae.io.statefile import read_safetensors
 from constrae.stacked.config import StackConfig
 from constrae.stacked.network import StackedNetwork, build_network
-from constrae.io.statefile import read_safetensors
 
 STACK_FORMAT = "constrae-stack/1"
 

@@ -13,9 +13,9 @@ gaps, ..., latency {p50_ms, ...}, processing {...}}}].
 import datetime
 import json
 import os
+import shutil
 import subprocess
 import sys
-import shutil
 import tempfile
 import warnings
 from collections.abc import Callable
@@ -65,7 +65,7 @@ class BenchResult(NamedTuple):
 
 
 def _replay_process(recording: Path, name: str, seconds: float | None, json_path: Path) -> subprocess.Popen:
-    command = [sys.executable, "-m", "constrae.cli.app", "replay", str(recording), "--name", name,
+    command = [sys.executable, "-m", "constrae.cli", "replay", str(recording), "--name", name,
                "--wait-for-consumer", str(REPLAY_START_TIMEOUT_S), "--json", str(json_path)]
     if seconds is not None:
         command += ["--seconds", str(seconds)]

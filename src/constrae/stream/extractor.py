@@ -14,9 +14,9 @@ from typing import NamedTuple
 
 import numpy as np
 
-from constrae.io.mappings import require
 from constrae.errors import DataError
 from constrae.inference.extractor import FeatureExtractor
+from constrae.io.mappings import require
 
 
 @dataclasses.dataclass

@@ -13,8 +13,8 @@ from typing import NamedTuple
 
 import numpy as np
 
-from constrae.io.mappings import require
 from constrae.data import Recording
+from constrae.io.mappings import require
 from constrae.stream._imports import pylsl
 from constrae.stream.lsl_info import make_info
 

@@ -11,9 +11,9 @@ import time
 import warnings
 from collections.abc import Callable
 
-from constrae.io.mappings import require
 from constrae.errors import CheckpointError
 from constrae.inference.extractor import FeatureExtractor
+from constrae.io.mappings import require
 from constrae.stream._imports import pylsl
 from constrae.stream.counters import StreamCounters, StreamSummary
 from constrae.stream.decoder import LinearDecoder

@@ -14,11 +14,11 @@ import torch
 
 from constrae.bench.decode import CLASSIFIERS, TRAINING_HOP_SECONDS, accuracy_and_auc, splits_for
 from constrae.bench.tasks import TASKS, TRIAL_SECONDS, load_task, run_paths
-from constrae.io.checkpoint import build
+from constrae.core.build import build
 from constrae.core.config import RunConfig
+from constrae.core.trainer import Trainer
 from constrae.data import EEGConfig, Preprocessing
 from constrae.io.run import with_input_size
-from constrae.core.trainer import Trainer
 from constrae.tune.evaluation import EvaluationConfig
 from constrae.tune.measure import EpochHook, encode_latency_us, train_fvu_l0
 

@@ -12,13 +12,13 @@ from sklearn.pipeline import make_pipeline
 from sklearn.preprocessing import StandardScaler
 
 from constrae.bench.timing import time_calls
-from constrae.io.checkpoint import build
+from constrae.core.build import build
 from constrae.core.config import DataConfig, RunConfig
-from constrae.inference.select import make_encoder
-from constrae.data.loading import load_training_data
 from constrae.core.model import Autoencoder
-from constrae.io.run import with_input_size
 from constrae.core.trainer import Trainer, split_indices
+from constrae.data.loading import load_training_data
+from constrae.inference.select import make_encoder
+from constrae.io.run import with_input_size
 from constrae.tune.evaluation import EvaluationConfig
 
 EpochHook = Callable[[dict[str, float]], None] | None

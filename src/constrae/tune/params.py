@@ -3,8 +3,8 @@
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
-from constrae.io.mappings import from_dict, require
 from constrae.errors import ConfigError
+from constrae.io.mappings import from_dict, require
 
 
 @dataclass

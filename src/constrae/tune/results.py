@@ -6,9 +6,9 @@ from pathlib import Path
 import yaml
 
 from constrae.core.config import RunConfig
-from constrae.io.mappings import from_dict, to_dict
 from constrae.errors import ConfigError
 from constrae.io.atomic import atomic_write_text
+from constrae.io.mappings import from_dict, to_dict
 from constrae.tune._imports import optuna as import_optuna
 from constrae.tune.space import SearchSpace
 from constrae.tune.storage import open_storage

@@ -14,8 +14,8 @@ from pathlib import Path
 from typing import Any, Literal
 
 from constrae.core.config import RunConfig, read_yaml_mapping, relative_to_config
-from constrae.io.mappings import from_dict, require
 from constrae.errors import ConfigError
+from constrae.io.mappings import from_dict, require
 from constrae.tune.evaluation import EvaluationConfig
 from constrae.tune.params import ParamSpec, parse_param, satisfied
 

@@ -13,9 +13,9 @@ import time
 import zlib
 from typing import NamedTuple
 
-from constrae.io.mappings import to_dict
 from constrae.errors import ConfigError, ConstraeError
 from constrae.inference.threads import one_thread
+from constrae.io.mappings import to_dict
 from constrae.tune._imports import optuna as import_optuna
 from constrae.tune.measure import measure_on_data
 from constrae.tune.space import SearchSpace

@@ -6,8 +6,8 @@ Shapes: ``b`` batch, ``n`` inputs, ``h`` latent units, ``m`` units of the hidden
 import torch
 from torch import nn
 
-from constrae.io.mappings import require
 from constrae.core.encoders.base import CodeDecoder, CodeEncoder, Posterior, encoders
+from constrae.io.mappings import require
 
 
 def mlp(sizes: list[int]) -> nn.Sequential:

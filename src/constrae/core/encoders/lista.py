@@ -7,9 +7,9 @@ Shapes: ``b`` batch, ``n`` inputs, ``h`` hidden units.
 import torch
 from torch import nn
 
-from constrae.io.mappings import require
 from constrae.core.encoders.base import CodeDecoder, CodeEncoder, encoders
 from constrae.core.encoders.dense import DenseDecoder
+from constrae.io.mappings import require
 
 
 @encoders.register("lista")

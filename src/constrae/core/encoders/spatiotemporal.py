@@ -10,8 +10,8 @@ import torch
 from torch import nn
 from torch.nn import functional as F
 
-from constrae.io.mappings import require
 from constrae.core.encoders.base import CodeDecoder, CodeEncoder, encoders
+from constrae.io.mappings import require
 
 
 def filter_output_length(samples: int, kernel: int, stride: int) -> int:

@@ -1,0 +1,67 @@
+"""``constrae bench decode`` and ``bench latency``: decoding accuracy and per-window latency
+against the baselines a user would otherwise run."""
+
+from pathlib import Path
+
+import typer
+
+from constrae.bench.tasks import DEFAULT_SUBJECT
+from constrae.cli.errors import fail_cleanly
+
+
+def bench_decode(
+    subject: Path = typer.Option(DEFAULT_SUBJECT, help="Folder of one subject's eegmmidb EDF files."),
+    task: list[str] = typer.Option(
+        ["imagery_fists_feet", "imagery_left_right", "executed_fists_feet", "executed_left_right"],
+        help="Tasks to evaluate (repeat the option).",
+    ),
+    folds: int = typer.Option(10, help="ShuffleSplit folds (MNE's protocol: 10)."),
+    out: Path = typer.Option(Path("reports/decode"), help="Folder for decode.md, decode.json and decode.png."),
+    progress: bool = typer.Option(True, help="Show a progress bar."),
+) -> None:
+    """Decoding accuracy of AE features against CSP+LDA and tangent space + LR."""
+    from constrae.bench.decode import DEFAULT_VARIANTS, evaluate
+    from constrae.bench.report import table_lines, write_decode_report
+    from constrae.bench.tasks import load_task
+
+    tasks = [load_task(name, subject) for name in task]
+    rows = evaluate(tasks, DEFAULT_VARIANTS, folds, progress=progress)
+    header = (
+        f"Subject {subject.name}, {folds} ShuffleSplit folds (test 20 %, random_state 42), trials 1-2 s after the cue. "
+        "AE features: autoencoders trained without labels on each fold's training windows only. "
+        "Latency: median time from a filtered 1 s window to a decision, one call at a time, one thread."
+    )
+    for name in task:
+        typer.echo(f"\n{name}")
+        for line in table_lines(rows, name):
+            typer.echo(line)
+    for path in write_decode_report(rows, out, header):
+        typer.echo(f"wrote {path}")
+
+
+def bench_latency(
+    dense: Path = typer.Option(None, help="Run folder of a trained dense encoder (default: seeded init, 10240 -> 256)."),
+    spatiotemporal: Path = typer.Option(None, help="Run folder of a trained spatiotemporal encoder (default: seeded init)."),
+    calls: int = typer.Option(2000, min=1, help="Back-to-back calls per path."),
+    cadence_calls: int = typer.Option(200, min=1, help="Calls per path in each cadence mode."),
+    baseline_calls: int = typer.Option(200, min=1, help="Calls per baseline in every mode."),
+    rate_hz: float = typer.Option(16.0, min=0.1, help="Cadence: windows per second."),
+    budget_s: float = typer.Option(15.0, min=0.1, help="Stop a (path, mode) after this many seconds."),
+    subject: Path = typer.Option(DEFAULT_SUBJECT, help="Folder of S001's eegmmidb EDF files (runs 6, 10, 14 are used)."),
+    json_path: Path = typer.Option(None, "--json", help="Write the results here as JSON."),
+) -> None:
+    """Time one 1 s x 64 ch window through every inference path and baseline, on one thread."""
+    from constrae.bench.latency import run_latency
+    from constrae.bench.latency_report import format_table, write_json
+
+    run = run_latency(dense, spatiotemporal, calls, cadence_calls, baseline_calls, 1 / rate_hz, budget_s, subject,
+                      log=typer.echo)
+    typer.echo(format_table(run))
+    if json_path is not None:
+        typer.echo(f"wrote {write_json(run, json_path)}")
+
+
+def register(app: typer.Typer, bench_app: typer.Typer) -> None:
+    """Add ``decode`` and ``latency`` to the bench group."""
+    bench_app.command("decode")(fail_cleanly(bench_decode))
+    bench_app.command("latency")(fail_cleanly(bench_latency))
