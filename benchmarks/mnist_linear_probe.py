@@ -38,7 +38,11 @@ def variants(k_values=(10, 25, 40)) -> dict[str, tuple[dict, str, list[dict]]]:
             "cross_entropy",
             [{"name": "denoising", "kind": "masking", "q": 0.25}, DECAY],
         ),
-        "contractive AE": ({"hidden_size": 1000, **SIGMOID}, "cross_entropy", [{"name": "contractive", "lam": 0.1}, DECAY]),
+        "contractive AE": (
+            {"hidden_size": 1000, **SIGMOID},
+            "cross_entropy",
+            [{"name": "contractive", "lam": 0.1}, DECAY],
+        ),
     }
     for k in k_values:
         # Makhzani & Frey: tied weights, linear decoder, squared error.

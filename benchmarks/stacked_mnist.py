@@ -30,7 +30,14 @@ def layer(hidden_size: int, epochs: int, seed: int) -> dict:
             {"name": "kl_sparsity", "rho": 0.1, "beta": 3},
             {"name": "weight_decay", "lam": 3e-3},
         ],
-        "train": {"optimizer": "lbfgs", "lr": 1.0, "epochs": epochs, "lbfgs_iterations": 20, "val_fraction": 0, "seed": seed},
+        "train": {
+            "optimizer": "lbfgs",
+            "lr": 1.0,
+            "epochs": epochs,
+            "lbfgs_iterations": 20,
+            "val_fraction": 0,
+            "seed": seed,
+        },
     }
 
 

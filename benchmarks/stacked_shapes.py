@@ -65,7 +65,9 @@ def run(quick: bool = False, out: Path | None = None, rhos: tuple[float, ...] = 
             ]
         )
         if out is not None:
-            write_stack_figures(classifier, X_test, y_test, out / f"rho_{rho:g}", SHAPE_NAMES, f"rho {rho:g}, pre-trained")
+            write_stack_figures(
+                classifier, X_test, y_test, out / f"rho_{rho:g}", SHAPE_NAMES, f"rho {rho:g}, pre-trained"
+            )
     return rows
 
 
@@ -86,7 +88,14 @@ def side_by_side(pngs: list[Path], path: Path) -> None:
     atomic_write_bytes(path, buffer.getvalue())
 
 
-HEADER = ["AE1 rho", "AE1 mean activation", "AE1 L0 (>0.5)", "test acc. frozen stack", "test acc. fine-tuned", "train s"]
+HEADER = [
+    "AE1 rho",
+    "AE1 mean activation",
+    "AE1 L0 (>0.5)",
+    "test acc. frozen stack",
+    "test acc. fine-tuned",
+    "train s",
+]
 
 
 def main() -> None:
@@ -97,8 +106,15 @@ def main() -> None:
     started = time.perf_counter()
     rows = run(args.quick, args.out)
     if not args.quick:
-        side_by_side([args.out / f"rho_{rho:g}" / "weights_layer_1.png" for rho in RHOS], ROOT / "docs" / "stacked_shapes_weights.png")
-    print("shapes 30x30: 1,000 training images (seed 0), 1,000 test images (seed 1)" if not args.quick else "quick: 300 / 300")
+        side_by_side(
+            [args.out / f"rho_{rho:g}" / "weights_layer_1.png" for rho in RHOS],
+            ROOT / "docs" / "stacked_shapes_weights.png",
+        )
+    print(
+        "shapes 30x30: 1,000 training images (seed 0), 1,000 test images (seed 1)"
+        if not args.quick
+        else "quick: 300 / 300"
+    )
     print(markdown_table(HEADER, rows))
     print(f"figures in {args.out}; total {time.perf_counter() - started:.0f} s")
 

@@ -32,8 +32,19 @@ def main() -> None:
         print_held_out(*load_study(args.study, storage))
         return
     args.out.mkdir(parents=True, exist_ok=True)
-    command = [sys.executable, "-m", "constrae.cli", "tune", str(ROOT / "examples" / "tune_s001.yaml"),
-               "--study", args.study, "--storage", storage, "--trials", str(args.trials)]
+    command = [
+        sys.executable,
+        "-m",
+        "constrae.cli",
+        "tune",
+        str(ROOT / "examples" / "tune_s001.yaml"),
+        "--study",
+        args.study,
+        "--storage",
+        storage,
+        "--trials",
+        str(args.trials),
+    ]
     started = time.perf_counter()
     workers = [subprocess.Popen(command) for _ in range(args.workers)]
     codes = [worker.wait() for worker in workers]
@@ -70,8 +81,13 @@ def print_held_out(study, space) -> None:
     searched = space.evaluation.folds
     ten = replace(space.evaluation, folds=2 * searched)
     n_trials = len(folds_of(ten.subject, ten.task, ten.folds, ten.representation)[0].y_N)
-    assert all(np.array_equal(a[1], b[1]) for a, b in zip(splits_for(n_trials, searched), splits_for(n_trials, 2 * searched)))
-    print(f"\nFront re-scored on the {searched} folds the search never saw (folds {searched + 1}-{2 * searched} of {2 * searched}):")
+    assert all(
+        np.array_equal(a[1], b[1]) for a, b in zip(splits_for(n_trials, searched), splits_for(n_trials, 2 * searched))
+    )
+    print(
+        f"\nFront re-scored on the {searched} folds the search never saw "
+        f"(folds {searched + 1}-{2 * searched} of {2 * searched}):"
+    )
     print("| trial | accuracy (search folds) | accuracy (unseen folds) |\n|---|---|---|")
     for trial in front(study, space):
         config = RunConfig.from_mapping(trial.user_attrs[CONFIG_ATTR])

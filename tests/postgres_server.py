@@ -51,8 +51,19 @@ def start(bin_dir: Path) -> tuple[Server | None, str]:
     data_dir, port = folder / "data", _free_port()
     steps = [
         [str(bin_dir / "initdb"), "-D", str(data_dir), "-U", "postgres", "-A", "trust", "--no-sync"],
-        [str(bin_dir / "pg_ctl"), "-D", str(data_dir), "-l", str(folder / "server.log"), "-w", "-t", "60",
-         "-o", f"-p {port} -k {folder} -c listen_addresses=127.0.0.1 -c fsync=off", "start"],
+        [
+            str(bin_dir / "pg_ctl"),
+            "-D",
+            str(data_dir),
+            "-l",
+            str(folder / "server.log"),
+            "-w",
+            "-t",
+            "60",
+            "-o",
+            f"-p {port} -k {folder} -c listen_addresses=127.0.0.1 -c fsync=off",
+            "start",
+        ],
     ]
     for step in steps:
         result = subprocess.run(as_user + step, capture_output=True, text=True)
@@ -65,6 +76,8 @@ def start(bin_dir: Path) -> tuple[Server | None, str]:
 
 def stop(server: Server, bin_dir: Path) -> None:
     as_user = ["runuser", "-u", "postgres", "--"] if os.geteuid() == 0 else []
-    subprocess.run(as_user + [str(bin_dir / "pg_ctl"), "-D", str(server.data_dir), "-m", "immediate", "-w", "stop"],
-                   capture_output=True)
+    subprocess.run(
+        as_user + [str(bin_dir / "pg_ctl"), "-D", str(server.data_dir), "-m", "immediate", "-w", "stop"],
+        capture_output=True,
+    )
     shutil.rmtree(server.data_dir.parent, ignore_errors=True)

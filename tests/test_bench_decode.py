@@ -39,14 +39,22 @@ def test_csp_lda_reproduces_mnes_published_accuracy(fists_feet):
 @pytest.mark.slow
 def test_small_benchmark_runs_every_method_and_the_tangent_ae_learns(fists_feet, tmp_path):
     variants = [
-        AEVariant("small ReLU + L1 (tangent)", "tangent_space", {"hidden_size": 128, "activation": "relu"},
-                  [{"name": "l1_codes", "lam": 1e-3}], {"epochs": 10, "lr": 1e-3, "batch_size": 64, "val_fraction": 0.0}),
+        AEVariant(
+            "small ReLU + L1 (tangent)",
+            "tangent_space",
+            {"hidden_size": 128, "activation": "relu"},
+            [{"name": "l1_codes", "lam": 1e-3}],
+            {"epochs": 10, "lr": 1e-3, "batch_size": 64, "val_fraction": 0.0},
+        ),
     ]
     rows = evaluate([fists_feet], variants, folds=2, progress=False)
     methods = [r.method for r in rows]
     assert methods == [
-        "CSP+LDA (MNE protocol)", "CSP+LDA (causal IIR filter)", "tangent space+LR (pyriemann)",
-        "AE small ReLU + L1 (tangent) + LDA", "AE small ReLU + L1 (tangent) + LR",
+        "CSP+LDA (MNE protocol)",
+        "CSP+LDA (causal IIR filter)",
+        "tangent space+LR (pyriemann)",
+        "AE small ReLU + L1 (tangent) + LDA",
+        "AE small ReLU + L1 (tangent) + LR",
     ]
     for r in rows:
         assert len(r.fold_accuracies) == 2 and 0 <= r.accuracy_mean <= 1 and r.latency_us > 0

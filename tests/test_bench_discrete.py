@@ -7,8 +7,13 @@ from constrae.bench.discrete import evaluate_discrete
 from constrae.bench.tasks import load_task
 from constrae.discrete.phase2 import Phase2Config
 
-SMALL = AEVariant("sigmoid (tangent)", "tangent_space", {"hidden_size": 20, "activation": "sigmoid"}, [],
-                  {"epochs": 3, "lr": 1e-3, "batch_size": 64, "val_fraction": 0.0})
+SMALL = AEVariant(
+    "sigmoid (tangent)",
+    "tangent_space",
+    {"hidden_size": 20, "activation": "sigmoid"},
+    [],
+    {"epochs": 3, "lr": 1e-3, "batch_size": 64, "val_fraction": 0.0},
+)
 
 
 @pytest.mark.slow
@@ -39,12 +44,24 @@ def test_the_tables_validation_windows_are_those_phase_2_held_out():
     from constrae.discrete.phase2 import discretize
 
     X = np.random.default_rng(0).normal(size=(200, 6)).astype(np.float32)
-    config = RunConfig.from_mapping({"model": {"input_size": 6, "hidden_size": 16, "activation": "sigmoid"},
-                                     "train": {"epochs": 2, "val_fraction": 0.0}})
+    config = RunConfig.from_mapping(
+        {
+            "model": {"input_size": 6, "hidden_size": 16, "activation": "sigmoid"},
+            "train": {"epochs": 2, "val_fraction": 0.0},
+        }
+    )
     model, objective = build(config)
     Trainer(model, objective, config, progress=False).fit(torch.from_numpy(X))
-    phase2 = Phase2Config(anneal_epochs=2, finetune_epochs=2, finetune_encoder=True, learn_threshold=True,
-                          lr=2e-2, val_fraction=0.2, seed=3, constraints=[{**RULES, "lam": 0.0}])
+    phase2 = Phase2Config(
+        anneal_epochs=2,
+        finetune_epochs=2,
+        finetune_encoder=True,
+        learn_threshold=True,
+        lr=2e-2,
+        val_fraction=0.2,
+        seed=3,
+        constraints=[{**RULES, "lam": 0.0}],
+    )
     result = discretize(model.eval(), config, X, phase2, [0])
     fold = SimpleNamespace(X_train=X, X_trials=X[:10], segment_starts=[0])
     violation, _, _ = constraint_measures(result.model, fold, np.arange(10), phase2)

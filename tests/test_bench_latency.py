@@ -17,10 +17,25 @@ BASELINES = {f"baseline/{b}" for b in ("csp_lda", "sparse_coder_lasso_lars", "sp
 @pytest.mark.slow
 def test_latency_command_writes_every_path_mode_and_target(shared_data, tmp_path):
     out = tmp_path / "latency.json"
-    result = CliRunner().invoke(app, [
-        "bench", "latency", "--calls", "4", "--cadence-calls", "3", "--baseline-calls", "2",
-        "--rate-hz", "500", "--subject", str(shared_data / "eegmmidb" / "S001"), "--json", str(out),
-    ])
+    result = CliRunner().invoke(
+        app,
+        [
+            "bench",
+            "latency",
+            "--calls",
+            "4",
+            "--cadence-calls",
+            "3",
+            "--baseline-calls",
+            "2",
+            "--rate-hz",
+            "500",
+            "--subject",
+            str(shared_data / "eegmmidb" / "S001"),
+            "--json",
+            str(out),
+        ],
+    )
     assert result.exit_code == 0, result.output
     assert "| spatiotemporal/numpy_folded |" in result.output and "seeded init" in result.output
     report = json.loads(out.read_text())

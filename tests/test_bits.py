@@ -67,7 +67,9 @@ def test_torch_and_numpy_encoders_give_the_same_uint8_bits(params):
         bits = InferenceEncoder(model)(x_BN).numpy()
         pre_BH = model.pre_activations(x_BN)
     assert bits.dtype == np.uint8 and set(np.unique(bits)) <= {0, 1}
-    assert np.array_equal(bits, (pre_BH >= (model.activation.threshold_H if params.get("learn_threshold") else 0)).numpy())
+    assert np.array_equal(
+        bits, (pre_BH >= (model.activation.threshold_H if params.get("learn_threshold") else 0)).numpy()
+    )
     fast = NumpyEncoder.from_model(model)
     assert np.array_equal(fast(x_BN.numpy()), bits)
     assert np.array_equal(fast(x_BN[:1].numpy()), bits[:1])

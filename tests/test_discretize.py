@@ -37,11 +37,16 @@ def shapes_run(tmp_path_factory):
 
 
 def test_discretize_writes_a_binary_run_that_info_encode_and_export_read(shapes_run, tmp_path):
-    phase2 = {"anneal_epochs": 2, "finetune_epochs": 1,
-              "constraints": [{"name": "logic_rules", "rules": ["exclusive(u0, u1)"], "lam": 0.5}]}
+    phase2 = {
+        "anneal_epochs": 2,
+        "finetune_epochs": 1,
+        "constraints": [{"name": "logic_rules", "rules": ["exclusive(u0, u1)"], "lam": 0.5}],
+    }
     (tmp_path / "phase2.yaml").write_text(yaml.safe_dump(phase2))
     out = tmp_path / "binary"
-    result = runner.invoke(app, ["discretize", str(shapes_run), "--out", str(out), "--config", str(tmp_path / "phase2.yaml")])
+    result = runner.invoke(
+        app, ["discretize", str(shapes_run), "--out", str(out), "--config", str(tmp_path / "phase2.yaml")]
+    )
     assert result.exit_code == 0, result.output
     model, config = load_model(out)
     assert config.model.activation == "binary" and config.model.activation_params["anneal_epochs"] == 0
@@ -52,7 +57,10 @@ def test_discretize_writes_a_binary_run_that_info_encode_and_export_read(shapes_
     assert runner.invoke(app, ["info", str(out)]).exit_code == 0
     X = load_training_data(config.data).X[:10]
     np.save(tmp_path / "x.npy", X)
-    assert runner.invoke(app, ["encode", str(out), str(tmp_path / "x.npy"), "-o", str(tmp_path / "bits.npy")]).exit_code == 0
+    assert (
+        runner.invoke(app, ["encode", str(out), str(tmp_path / "x.npy"), "-o", str(tmp_path / "bits.npy")]).exit_code
+        == 0
+    )
     bits = np.load(tmp_path / "bits.npy")
     with torch.no_grad():
         pre = model.pre_activations(torch.from_numpy(X)).numpy()
@@ -73,11 +81,15 @@ def test_fine_tuning_the_decoder_alone_keeps_the_encoder_weights(shapes_run):
 def test_bad_phase2_config_or_existing_output_writes_nothing(shapes_run, tmp_path):
     (tmp_path / "bad.yaml").write_text("anneal_epochs: 2\nsurogate: identity\n")
     out = tmp_path / "binary"
-    result = runner.invoke(app, ["discretize", str(shapes_run), "--out", str(out), "--config", str(tmp_path / "bad.yaml")])
+    result = runner.invoke(
+        app, ["discretize", str(shapes_run), "--out", str(out), "--config", str(tmp_path / "bad.yaml")]
+    )
     assert result.exit_code == 2 and "unknown key 'surogate'" in result.output
     rules = {"constraints": [{"name": "logic_rules", "rules": ["implies(u1, u40)"]}]}
     (tmp_path / "rules.yaml").write_text(yaml.safe_dump(rules))
-    result = runner.invoke(app, ["discretize", str(shapes_run), "--out", str(out), "--config", str(tmp_path / "rules.yaml")])
+    result = runner.invoke(
+        app, ["discretize", str(shapes_run), "--out", str(out), "--config", str(tmp_path / "rules.yaml")]
+    )
     assert result.exit_code == 2 and "unit u40 does not exist" in result.output
     assert not out.exists() and list(tmp_path.glob(".binary*")) == []
     result = runner.invoke(app, ["discretize", str(shapes_run), "--out", str(shapes_run)])
@@ -90,17 +102,29 @@ def test_discretize_an_eeg_run_keeps_its_preprocessing_and_gives_bits(shared_dat
     mapping = {
         "model": {"hidden_size": 8, "activation": "sigmoid"},
         "train": {"epochs": 2, "batch_size": 32, "lr": 0.003},
-        "data": {"source": "eeg", "paths": [str(s001 / "S001R04.edf"), str(s001 / "S001R08.edf")],
-                 "eeg": {"window_seconds": 0.5, "hop_seconds": 0.5, "channels": ["C3", "Cz", "C4", "Fz"],
-                         "representation": "tangent_space"}},
+        "data": {
+            "source": "eeg",
+            "paths": [str(s001 / "S001R04.edf"), str(s001 / "S001R08.edf")],
+            "eeg": {
+                "window_seconds": 0.5,
+                "hop_seconds": 0.5,
+                "channels": ["C3", "Cz", "C4", "Fz"],
+                "representation": "tangent_space",
+            },
+        },
     }
     (tmp_path / "eeg.yaml").write_text(yaml.safe_dump(mapping))
     start_run(load_config(tmp_path / "eeg.yaml"), tmp_path / "p1", progress=False)
-    phase2 = {"anneal_epochs": 1, "finetune_epochs": 1,
-              "constraints": [{"name": "visibility_graph", "lam": 0.1, "max_lag": 3}]}
+    phase2 = {
+        "anneal_epochs": 1,
+        "finetune_epochs": 1,
+        "constraints": [{"name": "visibility_graph", "lam": 0.1, "max_lag": 3}],
+    }
     (tmp_path / "phase2.yaml").write_text(yaml.safe_dump(phase2))
-    result = runner.invoke(app, ["discretize", str(tmp_path / "p1"), "--out", str(tmp_path / "p2"),
-                                 "--config", str(tmp_path / "phase2.yaml")])
+    result = runner.invoke(
+        app,
+        ["discretize", str(tmp_path / "p1"), "--out", str(tmp_path / "p2"), "--config", str(tmp_path / "phase2.yaml")],
+    )
     assert result.exit_code == 0, result.output
     assert load_preprocessing(tmp_path / "p2").to_mapping() == load_preprocessing(tmp_path / "p1").to_mapping()
     bits = FeatureExtractor.load(tmp_path / "p2").transform_recording(read_recording(s001 / "S001R04.edf"))
@@ -111,8 +135,14 @@ def test_discretize_an_eeg_run_keeps_its_preprocessing_and_gives_bits(shared_dat
 def test_frozen_encoder_weights_leave_only_the_offsets_to_learn(shapes_run):
     phase1_model, phase1 = load_model(shapes_run)
     X = load_training_data(phase1.data).X
-    phase2 = Phase2Config(anneal_epochs=1, finetune_epochs=1, finetune_encoder=True, learn_threshold=True,
-                          train_encoder_weights=False, lr=1e-2)
+    phase2 = Phase2Config(
+        anneal_epochs=1,
+        finetune_epochs=1,
+        finetune_encoder=True,
+        learn_threshold=True,
+        train_encoder_weights=False,
+        lr=1e-2,
+    )
     model = discretize(phase1_model, phase1, X, phase2).model
     assert torch.equal(model.encoder.weight, phase1_model.encoder.weight)
     assert not torch.equal(model.encoder.bias, phase1_model.encoder.bias)

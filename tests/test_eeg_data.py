@@ -104,10 +104,12 @@ def test_standardisation_statistics_come_from_training_windows_only(imagery_runs
     for recording, spans_S2 in zip(imagery_runs, spans):
         starts = fitted.training_starts(recording, spans_S2)
         assert all(s + 160 <= begin or s >= end for s in starts for begin, end in spans_S2)
-    training = np.concatenate([
-        fitted.filtered_windows(recording, fitted.training_starts(recording, spans_S2))
-        for recording, spans_S2 in zip(imagery_runs, spans)
-    ])
+    training = np.concatenate(
+        [
+            fitted.filtered_windows(recording, fitted.training_starts(recording, spans_S2))
+            for recording, spans_S2 in zip(imagery_runs, spans)
+        ]
+    )
     np.testing.assert_allclose(fitted.channel_mean_C, training.mean(axis=(0, 2)))
     everything = Preprocessing.fit(imagery_runs, config)
     assert not np.allclose(everything.channel_std_C, fitted.channel_std_C)
@@ -126,7 +128,9 @@ def test_channels_are_matched_by_name_and_mismatches_named(imagery_runs):
     reversed_run = Recording(run.signals_CT[::-1].copy(), run.sfreq, run.channels[::-1], run.events, "reversed")
     np.testing.assert_array_equal(fitted.model_inputs(reversed_run), fitted.model_inputs(run))
     without_cz = [i for i, name in enumerate(run.channels) if name != "Cz"]
-    missing = Recording(run.signals_CT[without_cz], run.sfreq, tuple(run.channels[i] for i in without_cz), run.events, "cut.edf")
+    missing = Recording(
+        run.signals_CT[without_cz], run.sfreq, tuple(run.channels[i] for i in without_cz), run.events, "cut.edf"
+    )
     with pytest.raises(DataError, match=r"cut.edf: 1 of the model's 3 channels are missing: Cz"):
         fitted.model_inputs(missing)
     resampled = Recording(run.signals_CT[:, ::2].copy(), 80.0, run.channels, run.events, "slow.edf")
@@ -137,8 +141,14 @@ def test_channels_are_matched_by_name_and_mismatches_named(imagery_runs):
 def test_array_recordings_npz_npy_csv(tmp_path, imagery_runs):
     run = imagery_runs[0]
     signals_CT = run.signals_CT[:3, :500]
-    np.savez(tmp_path / "r.npz", signals=signals_CT, sfreq=160.0, channels=np.array(["C3", "Cz", "C4"]),
-             event_onsets=np.array([10, 200]), event_labels=np.array(["T1", "T2"]))
+    np.savez(
+        tmp_path / "r.npz",
+        signals=signals_CT,
+        sfreq=160.0,
+        channels=np.array(["C3", "Cz", "C4"]),
+        event_onsets=np.array([10, 200]),
+        event_labels=np.array(["T1", "T2"]),
+    )
     from_npz = read_recording(tmp_path / "r.npz")
     assert from_npz.channels == ("C3", "Cz", "C4") and list(from_npz.events.labels_E) == ["T1", "T2"]
     np.save(tmp_path / "r.npy", signals_CT)
@@ -162,7 +172,9 @@ def test_bad_recordings_are_named(tmp_path):
     with pytest.raises(DataError, match=r"missing.edf: no such file"):
         read_recording(tmp_path / "missing.edf")
     with pytest.raises(DataError, match=r"no training window of 2.0 s fits"):
-        Preprocessing.fit([Recording(np.zeros((2, 100)), 160.0, ("a", "b"), None, "short")], EEGConfig(window_seconds=2.0))
+        Preprocessing.fit(
+            [Recording(np.zeros((2, 100)), 160.0, ("a", "b"), None, "short")], EEGConfig(window_seconds=2.0)
+        )
 
 
 def test_tangent_space_equals_pyriemanns_independent_implementation():
@@ -189,7 +201,9 @@ def test_tangent_space_preprocessing_is_stored_and_reused(imagery_runs):
     assert inputs.shape[1] == fitted.n_features == 15 and inputs.dtype == np.float32
     training = fitted.model_inputs(imagery_runs[0], fitted.training_starts(imagery_runs[0], np.zeros((0, 2))))
     assert np.mean(training**2) == pytest.approx(1.0, rel=1e-4)
-    np.testing.assert_array_equal(Preprocessing.from_mapping(fitted.to_mapping(), "t").model_inputs(imagery_runs[1]), inputs)
+    np.testing.assert_array_equal(
+        Preprocessing.from_mapping(fitted.to_mapping(), "t").model_inputs(imagery_runs[1]), inputs
+    )
     broken = fitted.to_mapping() | {"reference_inv_sqrt": None}
     with pytest.raises(DataError, match=r"reference_inv_sqrt does not fit representation 'tangent_space'"):
         Preprocessing.from_mapping(broken, "preprocessing.json")

@@ -25,12 +25,26 @@ def eeg_config_file(tmp_path_factory, shared_data):
     folder = tmp_path_factory.mktemp("eeg")
     s001 = shared_data / "eegmmidb" / "S001"
     mapping = {
-        "model": {"hidden_size": 8, "activation": "relu", "encoder": "spatiotemporal",
-                  "encoder_params": {"channels": len(CHANNELS), "virtual_channels": 3, "filters": 2, "kernel": 16, "stride": 8}},
+        "model": {
+            "hidden_size": 8,
+            "activation": "relu",
+            "encoder": "spatiotemporal",
+            "encoder_params": {
+                "channels": len(CHANNELS),
+                "virtual_channels": 3,
+                "filters": 2,
+                "kernel": 16,
+                "stride": 8,
+            },
+        },
         "constraints": [{"name": "l1_codes", "lam": 0.01}],
         "train": {"epochs": 2, "batch_size": 32, "lr": 0.003},
-        "data": {"source": "eeg", "paths": [str(s001 / "S001R04.edf")], "n_samples": 200,
-                 "eeg": {"window_seconds": 0.5, "hop_seconds": 0.25, "channels": CHANNELS}},
+        "data": {
+            "source": "eeg",
+            "paths": [str(s001 / "S001R04.edf")],
+            "n_samples": 200,
+            "eeg": {"window_seconds": 0.5, "hop_seconds": 0.25, "channels": CHANNELS},
+        },
     }
     path = folder / "eeg.yaml"
     path.write_text(yaml.safe_dump(mapping))
@@ -86,8 +100,16 @@ def test_a_run_on_feature_matrices_has_no_recording_path(tmp_path):
 def test_training_data_of_several_recordings_names_where_each_recording_starts(eeg_config_file, shared_data):
     config = load_config(eeg_config_file)
     s001 = shared_data / "eegmmidb" / "S001"
-    two = RunConfig.from_mapping({**config.to_mapping(), "data": {
-        **config.to_mapping()["data"], "paths": [str(s001 / "S001R04.edf"), str(s001 / "S001R08.edf")], "n_samples": None}})
+    two = RunConfig.from_mapping(
+        {
+            **config.to_mapping(),
+            "data": {
+                **config.to_mapping()["data"],
+                "paths": [str(s001 / "S001R04.edf"), str(s001 / "S001R08.edf")],
+                "n_samples": None,
+            },
+        }
+    )
     X, preprocessing, starts = load_training_data(two.data)
     first_windows = len(preprocessing.model_inputs(read_recording(s001 / "S001R04.edf")))
     assert starts == [0, first_windows] and 0 < first_windows < len(X)

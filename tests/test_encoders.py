@@ -24,7 +24,11 @@ ENCODER_PARAMS = {
 def model_for(name: str, hidden_size: int = 10, **model) -> Autoencoder:
     torch.manual_seed(0)
     config = ModelConfig(
-        input_size=CHANNELS * SAMPLES, hidden_size=hidden_size, encoder=name, encoder_params=ENCODER_PARAMS[name], **model
+        input_size=CHANNELS * SAMPLES,
+        hidden_size=hidden_size,
+        encoder=name,
+        encoder_params=ENCODER_PARAMS[name],
+        **model,
     )
     return Autoencoder(config)
 
@@ -49,12 +53,18 @@ def test_shapes_and_affine_weight(name):
 @pytest.mark.parametrize("name", encoders.names())
 @pytest.mark.parametrize("constraint", constraints.names())
 def test_every_constraint_trains_with_every_encoder(name, constraint):
-    config = RunConfig.from_mapping({
-        "model": {"input_size": CHANNELS * SAMPLES, "hidden_size": 12, "encoder": name,
-                  "encoder_params": ENCODER_PARAMS[name]},
-        "constraints": [{"name": constraint}],
-        "train": {"epochs": 2, "batch_size": 16, "val_fraction": 0.0, "lr": 1e-2},
-    })
+    config = RunConfig.from_mapping(
+        {
+            "model": {
+                "input_size": CHANNELS * SAMPLES,
+                "hidden_size": 12,
+                "encoder": name,
+                "encoder_params": ENCODER_PARAMS[name],
+            },
+            "constraints": [{"name": constraint}],
+            "train": {"epochs": 2, "batch_size": 16, "val_fraction": 0.0, "lr": 1e-2},
+        }
+    )
     needs, encoder = constraints.get(constraint), encoders.get(name)
     affine = model_for(name).encoder.affine_weight_HN() is not None
     if (needs.needs_posterior and not encoder.stochastic) or (needs.needs_affine_encoder and not affine):
@@ -90,13 +100,19 @@ def test_spatiotemporal_equals_an_independent_numpy_computation():
 
 def test_spatiotemporal_refuses_inputs_that_are_not_whole_channels():
     with pytest.raises(ConfigError, match=r"encoder_params.channels: input_size=241 is not a multiple of channels=6"):
-        Autoencoder(ModelConfig(input_size=241, hidden_size=4, encoder="spatiotemporal",
-                                encoder_params={"channels": 6}))
+        Autoencoder(
+            ModelConfig(input_size=241, hidden_size=4, encoder="spatiotemporal", encoder_params={"channels": 6})
+        )
     with pytest.raises(ConfigError, match=r"encoder_params.kernel: must be in \[1, samples per window=40\], got 41"):
-        Autoencoder(ModelConfig(input_size=240, hidden_size=4, encoder="spatiotemporal",
-                                encoder_params={"channels": 6, "kernel": 41}))
+        Autoencoder(
+            ModelConfig(
+                input_size=240, hidden_size=4, encoder="spatiotemporal", encoder_params={"channels": 6, "kernel": 41}
+            )
+        )
 
 
 def test_tied_weights_are_refused_for_an_encoder_without_them():
-    with pytest.raises(ConfigError, match=r"model.tied: encoder 'spatiotemporal' cannot tie its decoder; allowed with: dense"):
+    with pytest.raises(
+        ConfigError, match=r"model.tied: encoder 'spatiotemporal' cannot tie its decoder; allowed with: dense"
+    ):
         ModelConfig(hidden_size=4, encoder="spatiotemporal", encoder_params={"channels": 6}, tied=True)

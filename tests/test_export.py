@@ -27,8 +27,11 @@ VARIANTS = {
         [{"name": "locality", "k": 5}, {"name": "unit_norm_decoder"}],
     ),
     "spatiotemporal-relu-locality": (
-        dict(activation="relu", encoder="spatiotemporal",
-             encoder_params={"channels": 4, "virtual_channels": 2, "filters": 2, "kernel": 3, "stride": 2}),
+        dict(
+            activation="relu",
+            encoder="spatiotemporal",
+            encoder_params={"channels": 4, "virtual_channels": 2, "filters": 2, "kernel": 3, "stride": 2},
+        ),
         [{"name": "locality", "k": 5}],
     ),
     # Recurrent (DrSAE) and stochastic (VAE) encoders: the export is the deterministic mean path.
@@ -111,7 +114,9 @@ def saved_run(tmp_path, activation="sigmoid", hidden_size=6):
     from constrae.core.config import RunConfig
     from constrae.io.checkpoint import save_model
 
-    model, _ = build(RunConfig(model=ModelConfig(input_size=N_FEATURES, hidden_size=hidden_size, activation=activation)))
+    model, _ = build(
+        RunConfig(model=ModelConfig(input_size=N_FEATURES, hidden_size=hidden_size, activation=activation))
+    )
     save_model(tmp_path / "run", RunConfig(model=model.config), model)
     return tmp_path / "run"
 
@@ -135,8 +140,10 @@ def test_nan_weights_are_refused_by_tensor_name_and_nothing_is_written(command, 
     run = saved_run(tmp_path)
     overwrite_with_nan(run / "model.safetensors", "encoder.weight", 12)
     np.save(tmp_path / "x.npy", np.zeros((2, N_FEATURES), np.float32))
-    arguments = {"encode": ["encode", str(run), str(tmp_path / "x.npy"), "-o", str(tmp_path / "out.npy")],
-                 "export": ["export", str(run), "-o", str(tmp_path / "out.onnx"), "--int8"]}[command]
+    arguments = {
+        "encode": ["encode", str(run), str(tmp_path / "x.npy"), "-o", str(tmp_path / "out.npy")],
+        "export": ["export", str(run), "-o", str(tmp_path / "out.onnx"), "--int8"],
+    }[command]
     result = CliRunner().invoke(app, arguments)
     assert result.exit_code == 2, result.output
     assert "tensor 'encoder.weight' holds 12 NaN/inf values" in result.output
@@ -159,7 +166,10 @@ def test_export_that_onnx_runtime_gets_wrong_is_refused_and_leaves_no_file(tmp_p
         model.encoder.weight.copy_(good_weight)
     exported = export_verified(model, tmp_path / "encoder.onnx", int8=True, probe_BN=probe_BN)
     assert [f.path.name for f in exported] == ["encoder.onnx", "encoder.int8.onnx"]
-    assert exported[0].error <= 1e-4 and sorted(p.name for p in tmp_path.iterdir()) == ["encoder.int8.onnx", "encoder.onnx"]
+    assert exported[0].error <= 1e-4 and sorted(p.name for p in tmp_path.iterdir()) == [
+        "encoder.int8.onnx",
+        "encoder.onnx",
+    ]
 
 
 def test_code_disagreement_counts_bits_kept_sets_and_nan():

@@ -19,10 +19,17 @@ TOLERANCE = {"fastest": 1e-5, "torch": 0.0, "numpy": 1e-5, "onnx": 1e-5, "int8":
 
 def spatiotemporal_model(activation: str = "tanh", encoder: str = "spatiotemporal"):
     params = {"channels": CHANNELS, "virtual_channels": 3, "filters": 2, "kernel": 5, "stride": 5}
-    model, _ = build(RunConfig(model=ModelConfig(
-        input_size=CHANNELS * SAMPLES, hidden_size=HIDDEN, encoder=encoder,
-        encoder_params=params if encoder == "spatiotemporal" else {}, activation=activation,
-    )))
+    model, _ = build(
+        RunConfig(
+            model=ModelConfig(
+                input_size=CHANNELS * SAMPLES,
+                hidden_size=HIDDEN,
+                encoder=encoder,
+                encoder_params=params if encoder == "spatiotemporal" else {},
+                activation=activation,
+            )
+        )
+    )
     return model.eval()
 
 

@@ -37,9 +37,14 @@ def windows_BN(shared_data):
 def trained(encoder: str, activation: str, constraints: list[dict], X_BN: np.ndarray):
     """A model trained two epochs on the windows, so its weights are past their initial values."""
     config = RunConfig(
-        model=ModelConfig(input_size=CHANNELS * SAMPLES, hidden_size=HIDDEN, encoder=encoder,
-                          encoder_params=ENCODERS[encoder], activation=activation,
-                          activation_params=ACTIVATIONS[activation]),
+        model=ModelConfig(
+            input_size=CHANNELS * SAMPLES,
+            hidden_size=HIDDEN,
+            encoder=encoder,
+            encoder_params=ENCODERS[encoder],
+            activation=activation,
+            activation_params=ACTIVATIONS[activation],
+        ),
         constraints=constraints,
         train=TrainConfig(epochs=2, batch_size=16, lr=1e-3, val_fraction=0.0),
     )
@@ -95,7 +100,9 @@ def test_onnx_and_int8_match_torch(variant, windows_BN, tmp_path):
     np.testing.assert_allclose(OnnxEncoder(fp32)(x_BN[:1]), expected_BH[:1], atol=1e-5)
     int8_BH = OnnxEncoder(int8)(x_BN)
     # topk and locality may swap a unit at the edge of the kept set: compare where both keep it.
-    both_kept = (int8_BH != 0) & (expected_BH != 0) if variant[1] == "topk" or variant[2] else np.ones_like(int8_BH, bool)
+    both_kept = (
+        (int8_BH != 0) & (expected_BH != 0) if variant[1] == "topk" or variant[2] else np.ones_like(int8_BH, bool)
+    )
     assert both_kept.sum(axis=1).min() >= 0.75 * (int8_BH != 0).sum(axis=1).min()
     error = np.abs(int8_BH - expected_BH)[both_kept].max() / np.abs(expected_BH).max()
     assert error <= INT8_TOLERANCE
@@ -126,9 +133,11 @@ class Doubled(CodeEncoder):
 
 @pytest.mark.parametrize(
     "part, replacement, named",
-    [("activation", Softsign(HIDDEN), "activation 'Softsign'"),
-     ("gate", KeepPositive(), "code gate KeepPositive"),
-     ("encoder", Doubled(CHANNELS * SAMPLES, HIDDEN), "encoder 'Doubled'")],
+    [
+        ("activation", Softsign(HIDDEN), "activation 'Softsign'"),
+        ("gate", KeepPositive(), "code gate KeepPositive"),
+        ("encoder", Doubled(CHANNELS * SAMPLES, HIDDEN), "encoder 'Doubled'"),
+    ],
 )
 def test_numpy_path_refuses_what_it_cannot_run_by_name(part, replacement, named):
     model, _ = build(RunConfig(model=ModelConfig(input_size=CHANNELS * SAMPLES, hidden_size=HIDDEN)))

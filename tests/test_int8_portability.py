@@ -42,8 +42,13 @@ def windows_BN(shared_data):
 def fp32_encoder(request, windows_BN, tmp_path_factory):
     """An encoder trained two epochs on the windows (weights past their initial values), exported."""
     config = RunConfig(
-        model=ModelConfig(input_size=CHANNELS * SAMPLES, hidden_size=HIDDEN, encoder=request.param,
-                          encoder_params=ENCODERS[request.param], activation="tanh"),
+        model=ModelConfig(
+            input_size=CHANNELS * SAMPLES,
+            hidden_size=HIDDEN,
+            encoder=request.param,
+            encoder_params=ENCODERS[request.param],
+            activation="tanh",
+        ),
         train=TrainConfig(epochs=2, batch_size=10, lr=1e-3, val_fraction=0.0),
     )
     model, objective = build(config)
@@ -53,8 +58,13 @@ def fp32_encoder(request, windows_BN, tmp_path_factory):
 
 def full_range_int8(fp32_path, output):
     """The format constrae used before: full-range int8 weights (what saturates without VNNI)."""
-    quantize_dynamic(str(fp32_path), str(output), weight_type=QuantType.QInt8, per_channel=True,
-                     op_types_to_quantize=["MatMul", "Gemm"])
+    quantize_dynamic(
+        str(fp32_path),
+        str(output),
+        weight_type=QuantType.QInt8,
+        per_channel=True,
+        op_types_to_quantize=["MatMul", "Gemm"],
+    )
     return output
 
 
@@ -95,8 +105,9 @@ def test_this_hosts_int8_products_are_exact_and_no_cpu_can_saturate_them(fp32_en
     for A_MK, zero_A, B_KN, zero_B, ort_MN in integer_operands(int8_path, windows_BN):
         assert np.abs(B_KN.astype(np.int32)).max() <= 64, "weights are not 7-bit"
         exact_MN = exact_product(A_MK, zero_A, B_KN, zero_B)
-        np.testing.assert_array_equal(ort_MN, exact_MN, err_msg=f"ONNX Runtime's int8 product is wrong on this CPU "
-                                      f"({int8_kernel(cpu_flags())})")
+        np.testing.assert_array_equal(
+            ort_MN, exact_MN, err_msg=f"ONNX Runtime's int8 product is wrong on this CPU ({int8_kernel(cpu_flags())})"
+        )
         assert not zero_B.any()
         np.testing.assert_array_equal(pairwise_int16_product(A_MK, zero_A, B_KN), exact_MN)
 
@@ -118,9 +129,15 @@ def test_a_file_whose_pairs_can_overflow_int16_is_refused_by_name(fp32_encoder, 
 
 @pytest.mark.parametrize(
     "flags, named",
-    [({"avx2", "avx512bw", "avx512_vnni"}, "AVX512-VNNI"), ({"avx2", "avx_vnni"}, "AVX-VNNI"),
-     ({"avx2", "avx512bw"}, "AVX512BW without VNNI"), ({"sse4_1", "avx2"}, "AVX2 (VPMADDUBSW"),
-     ({"asimd", "asimddp"}, "ARM64 dot product"), ({"asimd"}, "ARM64 NEON"), (set(), "unknown")],
+    [
+        ({"avx2", "avx512bw", "avx512_vnni"}, "AVX512-VNNI"),
+        ({"avx2", "avx_vnni"}, "AVX-VNNI"),
+        ({"avx2", "avx512bw"}, "AVX512BW without VNNI"),
+        ({"sse4_1", "avx2"}, "AVX2 (VPMADDUBSW"),
+        ({"asimd", "asimddp"}, "ARM64 dot product"),
+        ({"asimd"}, "ARM64 NEON"),
+        (set(), "unknown"),
+    ],
 )
 def test_the_int8_kernel_is_named_from_the_cpu_flags(flags, named):
     assert int8_kernel(frozenset(flags)).startswith(named)

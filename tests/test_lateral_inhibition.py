@@ -39,7 +39,9 @@ def test_tree_structure_spares_ancestors_and_descendants():
 
 def test_groups_inhibit_across_but_not_within():
     model = relu_model(hidden=4)
-    inhibition = build_constraint({"name": "lateral_inhibition", "structure": "groups", "groups": [[0, 2], [1, 3]], "strength": 2.0})
+    inhibition = build_constraint(
+        {"name": "lateral_inhibition", "structure": "groups", "groups": [[0, 2], [1, 3]], "strength": 2.0}
+    )
     inhibition.attach(model)
     expected = 2.0 * torch.tensor([[0, 1, 0, 1], [1, 0, 1, 0], [0, 1, 0, 1], [1, 0, 1, 0]], dtype=torch.float32)
     assert torch.equal(inhibition.S_HH, expected)

@@ -50,4 +50,9 @@ def test_bad_steps_and_tied_weights_are_named():
     with pytest.raises(ConfigError, match=r"model.tied: encoder 'lista' cannot tie its decoder"):
         ModelConfig(input_size=4, encoder="lista", tied=True)
     with pytest.raises(ConfigError, match=r"locality needs an affine encoder"):
-        build(RunConfig(model=ModelConfig(input_size=4, hidden_size=8, encoder="lista"), constraints=[{"name": "locality", "k": 2}]))
+        build(
+            RunConfig(
+                model=ModelConfig(input_size=4, hidden_size=8, encoder="lista"),
+                constraints=[{"name": "locality", "k": 2}],
+            )
+        )

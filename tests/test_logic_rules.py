@@ -38,7 +38,8 @@ def test_cardinality_truth_is_the_probability_under_independent_units():
     for k in range(4):
         brute = sum(
             torch.prod(torch.where(torch.tensor(bits, dtype=torch.bool), p, 1 - p))
-            for bits in itertools.product([0, 1], repeat=4) if sum(bits) <= k
+            for bits in itertools.product([0, 1], repeat=4)
+            if sum(bits) <= k
         )
         torch.testing.assert_close(at_most_probability(list(p[:, None]), k)[0], brute)
 
@@ -72,7 +73,8 @@ def test_a_unit_outside_the_code_or_a_group_larger_than_it_is_refused_at_attach(
         build_constraint({"name": "logic_rules", "rules": ["at_least(1, all)"], "groups": big}).attach(small(8))
     with pytest.raises(ConfigError, match="activation 'relu' has no unit probabilities"):
         build_constraint({"name": "logic_rules"}).attach(
-            Autoencoder(ModelConfig(input_size=5, hidden_size=8, activation="relu")))
+            Autoencoder(ModelConfig(input_size=5, hidden_size=8, activation="relu"))
+        )
 
 
 def violation_rate(rules: list[str], lam: float) -> float:

@@ -17,9 +17,7 @@ def mnist_dir(shared_data):
 
 
 def test_real_test_split_loads_as_unit_range_images_and_digit_labels(mnist_dir):
-    images_NP, labels_N = load_mnist(
-        mnist_dir / "t10k-images-idx3-ubyte.gz", mnist_dir / "t10k-labels-idx1-ubyte.gz"
-    )
+    images_NP, labels_N = load_mnist(mnist_dir / "t10k-images-idx3-ubyte.gz", mnist_dir / "t10k-labels-idx1-ubyte.gz")
     assert images_NP.shape == (10000, 784) and images_NP.dtype == np.float32
     assert images_NP.min() == 0 and images_NP.max() == 1
     assert labels_N.shape == (10000,) and labels_N.dtype == np.int64

@@ -57,7 +57,7 @@ def find_cycle(graph: dict[str, set[str]]) -> list[str] | None:
         stack.append(node)
         for successor in sorted(graph[node]):
             if state.get(successor) == "open":
-                return stack[stack.index(successor):] + [successor]
+                return stack[stack.index(successor) :] + [successor]
             if successor not in state and (cycle := visit(successor)):
                 return cycle
         state[node] = "done"
@@ -85,5 +85,7 @@ def test_no_module_of_the_package_imports_itself_through_others():
 
 def test_importing_constrae_loads_no_optional_extra():
     code = "import sys, constrae; print(' '.join(sorted(m for m in sys.modules if m.split('.')[0] in %r)))"
-    result = subprocess.run([sys.executable, "-c", code % (OPTIONAL_EXTRAS,)], capture_output=True, text=True, check=True)
+    result = subprocess.run(
+        [sys.executable, "-c", code % (OPTIONAL_EXTRAS,)], capture_output=True, text=True, check=True
+    )
     assert result.stdout.strip() == "", f"import constrae loaded optional extras: {result.stdout.strip()}"

@@ -25,8 +25,11 @@ def test_an_edf_cut_in_half_is_refused_with_the_records_it_holds(edf_copy):
     layout = read_layout(edf_copy)
     data = edf_copy.read_bytes()
     edf_copy.write_bytes(data[: layout.header_bytes + layout.record_bytes * (layout.records // 2) + 100])
-    with pytest.raises(DataError, match=rf"S001R04.edf: the header promises {layout.records} data records of "
-                                        rf"{layout.record_bytes} bytes, the file holds {layout.records // 2} and 100 bytes"):
+    with pytest.raises(
+        DataError,
+        match=rf"S001R04.edf: the header promises {layout.records} data records of "
+        rf"{layout.record_bytes} bytes, the file holds {layout.records // 2} and 100 bytes",
+    ):
         read_recording(edf_copy)
 
 
@@ -99,7 +102,9 @@ def test_an_npy_recording_matches_a_model_by_position(tmp_path):
     preprocessing = Preprocessing.fit([read_recording(tmp_path / "named.npz")], EEGConfig(window_seconds=1.0))
     np.save(tmp_path / "same.npy", signals_CT)
     unnamed = read_recording(tmp_path / "same.npy", sfreq=160.0)
-    np.testing.assert_array_equal(preprocessing.filtered(unnamed), preprocessing.filtered(read_recording(tmp_path / "named.npz")))
+    np.testing.assert_array_equal(
+        preprocessing.filtered(unnamed), preprocessing.filtered(read_recording(tmp_path / "named.npz"))
+    )
     np.save(tmp_path / "more.npy", np.vstack([signals_CT, signals_CT[:1]]))
     with pytest.raises(DataError, match=r"more.npy: 4 unnamed channels, the model reads 3 \(C3, Cz, C4"):
         preprocessing.filtered(read_recording(tmp_path / "more.npy", sfreq=160.0))

@@ -19,7 +19,9 @@ def load_script(name: str):
 
 @pytest.mark.slow
 def test_seed_001_experiment_small_version_learns_and_fine_tuning_helps(tmp_path):
-    ((rho, mean_activation, _, frozen, tuned, _),) = load_script("stacked_shapes").run(quick=True, out=tmp_path, rhos=(0.05,))
+    ((rho, mean_activation, _, frozen, tuned, _),) = load_script("stacked_shapes").run(
+        quick=True, out=tmp_path, rhos=(0.05,)
+    )
     assert abs(float(mean_activation) - 0.05) < 0.02
     frozen, tuned = float(frozen.rstrip("%")), float(tuned.rstrip("%"))
     assert tuned > 40 and tuned > frozen  # chance is 25 %

@@ -24,8 +24,11 @@ def invoke(*args):
 
 
 def digests(folder) -> dict[str, str]:
-    return {str(p.relative_to(folder)): hashlib.sha256(p.read_bytes()).hexdigest()
-            for p in sorted(folder.rglob("*")) if p.is_file()}
+    return {
+        str(p.relative_to(folder)): hashlib.sha256(p.read_bytes()).hexdigest()
+        for p in sorted(folder.rglob("*"))
+        if p.is_file()
+    }
 
 
 def write_config(folder, mapping, name="run.yaml"):
@@ -55,7 +58,9 @@ def test_encode_onto_its_own_input_is_refused_and_the_input_kept(npy_run, tmp_pa
     before = (tmp_path / "x.npy").read_bytes()
     assert_refused(invoke("encode", npy_run, tmp_path / "x.npy", "-o", tmp_path / "x.npy"), "is also an input")
     assert (tmp_path / "x.npy").read_bytes() == before
-    assert_refused(invoke("encode", npy_run, tmp_path / "x.npy", "-o", npy_run / "model.safetensors"), "is also an input")
+    assert_refused(
+        invoke("encode", npy_run, tmp_path / "x.npy", "-o", npy_run / "model.safetensors"), "is also an input"
+    )
 
 
 @pytest.mark.parametrize("where", ["folder", "under_a_file"])
@@ -156,8 +161,14 @@ def test_impossible_settings_are_named_before_training(tmp_path, edit, message):
 
 @pytest.mark.parametrize(
     "text, message",
-    [("", "is empty"), ("# only a comment\n", "is empty"),
-     ("model:\n  hidden_size: 4\ntrain:\n  epochs: 2\nmodel:\n  hidden_size: 8\n", "key 'model' is given twice, at lines 1 and 5")],
+    [
+        ("", "is empty"),
+        ("# only a comment\n", "is empty"),
+        (
+            "model:\n  hidden_size: 4\ntrain:\n  epochs: 2\nmodel:\n  hidden_size: 8\n",
+            "key 'model' is given twice, at lines 1 and 5",
+        ),
+    ],
 )
 def test_yaml_that_would_be_read_silently_wrong_is_refused(tmp_path, text, message):
     (tmp_path / "run.yaml").write_text(text)
@@ -168,8 +179,11 @@ def test_encoder_channels_must_match_the_recordings(shared_data, tmp_path):
     recording = tmp_path / "S001R04.edf"
     shutil.copy(shared_data / "eegmmidb" / "S001" / "S001R04.edf", recording)
     mapping = {
-        "model": {"hidden_size": 8, "encoder": "spatiotemporal",
-                  "encoder_params": {"channels": 32, "virtual_channels": 2, "filters": 2, "kernel": 5, "stride": 5}},
+        "model": {
+            "hidden_size": 8,
+            "encoder": "spatiotemporal",
+            "encoder_params": {"channels": 32, "virtual_channels": 2, "filters": 2, "kernel": 5, "stride": 5},
+        },
         "train": {"epochs": 1},
         "data": {"source": "eeg", "paths": [str(recording)], "eeg": {"window_seconds": 0.5, "hop_seconds": 0.5}},
     }

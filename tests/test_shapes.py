@@ -40,9 +40,7 @@ def test_same_seed_same_data_other_seed_other_data():
 def test_every_shape_is_visible_filled_and_clear_of_the_border(size):
     images_NP, labels_N = make_shapes(200, seed=2, size=size)
     images_NHW = images_NP.reshape(-1, size, size)
-    border_N = np.concatenate(
-        [images_NHW[:, 0], images_NHW[:, -1], images_NHW[:, :, 0], images_NHW[:, :, -1]], axis=1
-    )
+    border_N = np.concatenate([images_NHW[:, 0], images_NHW[:, -1], images_NHW[:, :, 0], images_NHW[:, :, -1]], axis=1)
     assert border_N.max() == 0
     # Filled with one grey level in [0.5, 1]: some pixel is fully covered at that level.
     peak_N = images_NP.max(axis=1)

@@ -101,10 +101,14 @@ def test_unseen_classes_at_scoring_are_named(fitted):
 
 
 def test_a_stack_whose_sizes_do_not_chain_is_named():
-    with pytest.raises(ConfigError, match=r"layers\[1\].model.input_size: 12 does not chain with layers\[0\].model.hidden_size = 16"):
+    with pytest.raises(
+        ConfigError, match=r"layers\[1\].model.input_size: 12 does not chain with layers\[0\].model.hidden_size = 16"
+    ):
         StackConfig.from_mapping({"layers": [layer(16), layer(8, input_size=12)]})
     X, y = blobs()
-    with pytest.raises(ConfigError, match=r"layers\[0\].model.input_size: 29 does not chain with the data's 30 features"):
+    with pytest.raises(
+        ConfigError, match=r"layers\[0\].model.input_size: 29 does not chain with the data's 30 features"
+    ):
         StackedAutoencoderClassifier(layers=[layer(8, input_size=29)]).fit(X, y)
 
 

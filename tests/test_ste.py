@@ -91,7 +91,11 @@ def test_trainer_runs_the_epoch_hook_before_every_epoch():
 
 @pytest.mark.parametrize(
     "params, key",
-    [({"surrogate": "tanh"}, "surrogate"), ({"temperature": 0}, "temperature"), ({"anneal_epochs": -1}, "anneal_epochs")],
+    [
+        ({"surrogate": "tanh"}, "surrogate"),
+        ({"temperature": 0}, "temperature"),
+        ({"anneal_epochs": -1}, "anneal_epochs"),
+    ],
 )
 def test_bad_binary_params_name_the_key(params, key):
     with pytest.raises(ConfigError, match=f"model.activation_params.{key}"):

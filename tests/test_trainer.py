@@ -146,7 +146,9 @@ def test_divergence_raises_a_named_error():
 
 
 def test_on_epoch_sees_each_saved_record_and_changes_no_weight_and_can_stop_training():
-    config = RunConfig.from_mapping({**SMALL, "data": {"source": "shapes"}, "model": {**SMALL["model"], "input_size": 900}})
+    config = RunConfig.from_mapping(
+        {**SMALL, "data": {"source": "shapes"}, "model": {**SMALL["model"], "input_size": 900}}
+    )
     from constrae.data.datasets.shapes import make_shapes
 
     X = torch.from_numpy(make_shapes(120, seed=0)[0])

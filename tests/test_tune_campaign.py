@@ -75,8 +75,7 @@ def test_a_killed_journal_worker_has_its_trial_failed_and_retried_by_the_other(t
 
     trials = {t.number: t for t in trials_of("crash", storage)}
     assert trials[killed].state == State.FAIL
-    retries = [t for t in trials.values()
-               if retried_from(t) == killed]
+    retries = [t for t in trials.values() if retried_from(t) == killed]
     assert len(retries) == 1 and retries[0].state == State.COMPLETE
     assert retries[0].params == trials[killed].params
     assert sum(t.state == State.COMPLETE for t in trials.values()) == 5
@@ -96,7 +95,8 @@ def test_optuna_dashboard_serves_the_same_journal(tmp_path):
     port = free_port()
     dashboard = subprocess.Popen(
         [str(Path(sys.executable).parent / "optuna-dashboard"), storage, "--host", "127.0.0.1", "--port", str(port)],
-        stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
     )
     try:
         deadline, studies = time.monotonic() + 60, None

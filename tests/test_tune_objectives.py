@@ -14,14 +14,18 @@ QUIET = {"log": lambda line: None}
 
 
 def fvu_space(pruner: str) -> SearchSpace:
-    return SearchSpace.from_mapping({
-        "objectives": ["fvu"],
-        "pruner": pruner,
-        "base": {"data": {"source": "shapes", "n_samples": 200},
-                 "train": {"epochs": 8, "batch_size": 32, "val_fraction": 0.25},
-                 "model": {"hidden_size": 16}},
-        "params": {"train.lr": {"type": "categorical", "choices": [0.03, 1.0e-6]}},
-    })
+    return SearchSpace.from_mapping(
+        {
+            "objectives": ["fvu"],
+            "pruner": pruner,
+            "base": {
+                "data": {"source": "shapes", "n_samples": 200},
+                "train": {"epochs": 8, "batch_size": 32, "val_fraction": 0.25},
+                "model": {"hidden_size": 16},
+            },
+            "params": {"train.lr": {"type": "categorical", "choices": [0.03, 1.0e-6]}},
+        }
+    )
 
 
 @pytest.mark.parametrize("pruner", ["median", "hyperband"])
@@ -40,15 +44,19 @@ def test_a_trial_far_behind_the_others_is_pruned_from_its_epoch_scores(tmp_path,
 
 
 def test_probe_accuracy_latency_and_l0_limit_are_measured_on_the_trained_model(tmp_path):
-    space = SearchSpace.from_mapping({
-        "objectives": ["accuracy", "latency_us"],
-        "limits": {"l0": 3.0},
-        "base": {"data": {"source": "shapes", "n_samples": 300},
-                 "train": {"epochs": 10, "batch_size": 32, "lr": 1e-2, "val_fraction": 0.3}},
-        "params": {"model.hidden_size": {"type": "int", "low": 16, "high": 32}},
-        "constraints": [{"name": "l1_codes", "required": True, "params": {"lam": 1e-4}}],
-        "sampler": "random",
-    })
+    space = SearchSpace.from_mapping(
+        {
+            "objectives": ["accuracy", "latency_us"],
+            "limits": {"l0": 3.0},
+            "base": {
+                "data": {"source": "shapes", "n_samples": 300},
+                "train": {"epochs": 10, "batch_size": 32, "lr": 1e-2, "val_fraction": 0.3},
+            },
+            "params": {"model.hidden_size": {"type": "int", "low": 16, "high": 32}},
+            "constraints": [{"name": "l1_codes", "required": True, "params": {"lam": 1e-4}}],
+            "sampler": "random",
+        }
+    )
     storage = str(tmp_path / "tune.journal")
     run_worker(space, "probe", storage, 3, **QUIET)
     study, _ = load_study("probe", storage)
@@ -63,12 +71,14 @@ def test_probe_accuracy_latency_and_l0_limit_are_measured_on_the_trained_model(t
 
 @pytest.mark.slow
 def test_eeg_decoding_objective_on_s001_and_its_exported_config(tmp_path, shared_data):
-    space = SearchSpace.from_mapping({
-        "objectives": ["accuracy", "latency_us"],
-        "evaluation": {"kind": "eeg", "subject": str(shared_data / "eegmmidb" / "S001"), "folds": 2},
-        "base": {"model": {"activation": "sigmoid"}, "train": {"epochs": 2, "batch_size": 64, "val_fraction": 0.0}},
-        "params": {"model.hidden_size": {"type": "int", "low": 8, "high": 16}},
-    })
+    space = SearchSpace.from_mapping(
+        {
+            "objectives": ["accuracy", "latency_us"],
+            "evaluation": {"kind": "eeg", "subject": str(shared_data / "eegmmidb" / "S001"), "folds": 2},
+            "base": {"model": {"activation": "sigmoid"}, "train": {"epochs": 2, "batch_size": 64, "val_fraction": 0.0}},
+            "params": {"model.hidden_size": {"type": "int", "low": 8, "high": 16}},
+        }
+    )
     storage = str(tmp_path / "tune.journal")
     run_worker(space, "eeg", storage, 2, **QUIET)
     study, stored_space = load_study("eeg", storage)
@@ -77,7 +87,11 @@ def test_eeg_decoding_objective_on_s001_and_its_exported_config(tmp_path, shared
         assert trial.state == State.COMPLETE
         assert 0.0 <= trial.user_attrs["accuracy"] <= 1.0 and trial.user_attrs["latency_us"] > 0
     config = trial_config(space, study.trials[0])
-    assert config.data.source == "eeg" and [p.rsplit("R", 1)[1] for p in config.data.paths] == ["06.edf", "10.edf", "14.edf"]
+    assert config.data.source == "eeg" and [p.rsplit("R", 1)[1] for p in config.data.paths] == [
+        "06.edf",
+        "10.edf",
+        "14.edf",
+    ]
     assert config.data.eeg.representation == "tangent_space" and config.data.eeg.window_seconds == 1.0
     assert RunConfig.from_mapping(yaml.safe_load(yaml.safe_dump(config.to_mapping()))) == config
 

@@ -17,8 +17,10 @@ pytestmark = pytest.mark.slow
 def postgres_url():
     bin_dir = postgres_server.binaries()
     if bin_dir is None:
-        pytest.skip("no PostgreSQL server binaries (initdb, pg_ctl) under /usr/lib/postgresql/*/bin or on PATH; "
-                    ".ci/run installs Debian's postgresql package")
+        pytest.skip(
+            "no PostgreSQL server binaries (initdb, pg_ctl) under /usr/lib/postgresql/*/bin or on PATH; "
+            ".ci/run installs Debian's postgresql package"
+        )
     server, reason = postgres_server.start(bin_dir)
     if server is None:
         pytest.skip(f"PostgreSQL could not be started: {reason}")
@@ -39,11 +41,12 @@ def test_a_worker_killed_mid_trial_is_failed_by_heartbeat_and_its_trial_retried(
     assert trials[killed].state == State.FAIL
     # Failed by the survivor once the dead worker's heartbeat was older than the grace period.
     assert time.monotonic() - killed_at >= GRACE_SECONDS
-    retries = [t for t in trials.values()
-               if retried_from(t) == killed]
+    retries = [t for t in trials.values() if retried_from(t) == killed]
     assert len(retries) == 1 and retries[0].state == State.COMPLETE
     assert retries[0].params == trials[killed].params
     complete = [t for t in trials.values() if t.state == State.COMPLETE]
     assert len(complete) == 8 and len({t.number for t in complete}) == 8
     assert not [t for t in trials.values() if t.state in (State.RUNNING, State.WAITING)]
-    assert all(t.state in (State.COMPLETE,) or t.number == killed or t.user_attrs.get("surplus") for t in trials.values())
+    assert all(
+        t.state in (State.COMPLETE,) or t.number == killed or t.user_attrs.get("surplus") for t in trials.values()
+    )

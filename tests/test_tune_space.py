@@ -20,9 +20,16 @@ SPACE = {
         "model.activation_params.k": {"type": "int", "low": 1, "high": 3, "when": {"model.activation": "topk"}},
     },
     "constraints": [
-        {"name": "kl_sparsity", "when": {"model.activation": "sigmoid"},
-         "params": {"rho": {"type": "float", "low": 0.01, "high": 0.5}, "beta": 3.0}},
-        {"name": "weight_decay", "required": True, "params": {"lam": {"type": "float", "low": 1e-6, "high": 1e-3, "log": True}}},
+        {
+            "name": "kl_sparsity",
+            "when": {"model.activation": "sigmoid"},
+            "params": {"rho": {"type": "float", "low": 0.01, "high": 0.5}, "beta": 3.0},
+        },
+        {
+            "name": "weight_decay",
+            "required": True,
+            "params": {"lam": {"type": "float", "low": 1e-6, "high": 1e-3, "log": True}},
+        },
     ],
 }
 
@@ -47,21 +54,51 @@ def build(mapping) -> SearchSpace:
 @pytest.mark.parametrize(
     ("changes", "message"),
     [
-        ({"constraints/0/name": "kl_sparsty"}, r"constraints\[0\].*unknown constraint 'kl_sparsty'; allowed: .*kl_sparsity"),
-        ({"constraints/0/params/rho": {"type": "float", "low": 0.1, "high": 1.5}},
-         r"constraints\[0\] \(kl_sparsity\)\.params\.rho = 1\.5: .*kl_sparsity\.rho: must be in \(0, 1\), got 1\.5"),
-        ({"constraints/0/params/rho": {"type": "float", "low": 0.0, "high": 0.5}}, r"params\.rho = 0\.0: .*must be in \(0, 1\)"),
-        ({"params/model.activation_params.k/when": {"model.actvation": "topk"}},
-         r"params\.model\.activation_params\.k\.when: parent 'model.actvation' is not a searched parameter"),
-        ({"constraints/0/when": {"model.encoder": "dense"}}, r"constraints\[0\].*parent 'model.encoder' is not a searched"),
-        ({"params/model.activation_params.k/when": {"model.activation": "softplus"}},
-         r"when\.model\.activation: 'softplus' is not a value model.activation can take"),
-        ({"params/model.hiden_size": {"type": "int", "low": 1, "high": 2}}, r"params\.model\.hiden_size: unknown key 'hiden_size' in model"),
-        ({"params/model.hidden_size": {"type": "int", "low": 0, "high": 16}}, r"params\.model\.hidden_size = 0: model\.hidden_size: must be >= 1"),
-        ({"params/train.lr": {"type": "float", "low": 0.0, "high": 1.0, "log": True}}, r"params\.train\.lr\.log: a log range needs low > 0"),
-        ({"objectives": ["fvu", "speed"]}, r"objectives\[1\]: unknown objective 'speed'; allowed: fvu, l0, latency_us, accuracy"),
+        (
+            {"constraints/0/name": "kl_sparsty"},
+            r"constraints\[0\].*unknown constraint 'kl_sparsty'; allowed: .*kl_sparsity",
+        ),
+        (
+            {"constraints/0/params/rho": {"type": "float", "low": 0.1, "high": 1.5}},
+            r"constraints\[0\] \(kl_sparsity\)\.params\.rho = 1\.5: .*kl_sparsity\.rho: must be in \(0, 1\), got 1\.5",
+        ),
+        (
+            {"constraints/0/params/rho": {"type": "float", "low": 0.0, "high": 0.5}},
+            r"params\.rho = 0\.0: .*must be in \(0, 1\)",
+        ),
+        (
+            {"params/model.activation_params.k/when": {"model.actvation": "topk"}},
+            r"params\.model\.activation_params\.k\.when: parent 'model.actvation' is not a searched parameter",
+        ),
+        (
+            {"constraints/0/when": {"model.encoder": "dense"}},
+            r"constraints\[0\].*parent 'model.encoder' is not a searched",
+        ),
+        (
+            {"params/model.activation_params.k/when": {"model.activation": "softplus"}},
+            r"when\.model\.activation: 'softplus' is not a value model.activation can take",
+        ),
+        (
+            {"params/model.hiden_size": {"type": "int", "low": 1, "high": 2}},
+            r"params\.model\.hiden_size: unknown key 'hiden_size' in model",
+        ),
+        (
+            {"params/model.hidden_size": {"type": "int", "low": 0, "high": 16}},
+            r"params\.model\.hidden_size = 0: model\.hidden_size: must be >= 1",
+        ),
+        (
+            {"params/train.lr": {"type": "float", "low": 0.0, "high": 1.0, "log": True}},
+            r"params\.train\.lr\.log: a log range needs low > 0",
+        ),
+        (
+            {"objectives": ["fvu", "speed"]},
+            r"objectives\[1\]: unknown objective 'speed'; allowed: fvu, l0, latency_us, accuracy",
+        ),
         ({"objectives": ["fvu", "l0"], "pruner": "median"}, r"pruner: needs a single objective"),
-        ({"objectives": ["accuracy"], "base/data/source": "npy", "base/data/path": "x.npy"}, r"accuracy by linear probe needs labelled data"),
+        (
+            {"objectives": ["accuracy"], "base/data/source": "npy", "base/data/path": "x.npy"},
+            r"accuracy by linear probe needs labelled data",
+        ),
         ({"budget": 3}, r"space\.yaml: unknown key 'budget'; allowed: base, constraints"),
         ({"constraints/1/params/lamda": 0.1}, r"constraints\[1\] \(weight_decay\).*unknown key 'lamda'"),
         ({"limits": {"latency": 100}}, r"limits\.latency: unknown objective"),
@@ -75,11 +112,26 @@ def test_a_bad_space_is_refused_naming_the_problem(changes, message):
 
 def test_a_bad_space_file_fails_on_the_command_line_before_any_trial_runs(tmp_path):
     space = tmp_path / "space.yaml"
-    space.write_text(yaml.safe_dump(space_with(**{"constraints/0/params/rho": {"type": "float", "low": 0.1, "high": 2.0}})))
+    space.write_text(
+        yaml.safe_dump(space_with(**{"constraints/0/params/rho": {"type": "float", "low": 0.1, "high": 2.0}}))
+    )
     journal = tmp_path / "tune.journal"
     result = subprocess.run(
-        [sys.executable, "-m", "constrae.cli", "tune", str(space), "--study", "s", "--storage", str(journal), "--trials", "2"],
-        capture_output=True, text=True,
+        [
+            sys.executable,
+            "-m",
+            "constrae.cli",
+            "tune",
+            str(space),
+            "--study",
+            "s",
+            "--storage",
+            str(journal),
+            "--trials",
+            "2",
+        ],
+        capture_output=True,
+        text=True,
     )
     assert result.returncode == 2
     assert "params.rho = 2.0" in result.stderr and "must be in (0, 1)" in result.stderr
@@ -105,7 +157,9 @@ def test_trials_draw_conditional_parameters_only_under_their_parents():
             spec = next(c for c in config.constraints if c["name"] == "kl_sparsity")
             assert spec["rho"] == trial.params["kl_sparsity.rho"] and spec["beta"] == 3.0
         assert config.model.hidden_size == trial.params["model.hidden_size"]
-        assert config.model.activation_params == ({"k": trial.params["model.activation_params.k"]} if activation == "topk" else {})
+        assert config.model.activation_params == (
+            {"k": trial.params["model.activation_params.k"]} if activation == "topk" else {}
+        )
         study.tell(trial, 0.0)
     assert seen == {"sigmoid", "relu", "topk"}
 

@@ -43,8 +43,10 @@ def test_a_file_that_is_not_a_journal_is_refused_and_left_as_it_was(tmp_path, co
     journal = tmp_path / "mine.journal"
     journal.write_bytes(content)
     before = hashlib.sha256(content).hexdigest()
-    for args in (("run", write_space(tmp_path), "--study", "s", "--storage", journal, "--trials", "1"),
-                 ("report", "--study", "s", "--storage", journal, "--out", tmp_path / "report")):
+    for args in (
+        ("run", write_space(tmp_path), "--study", "s", "--storage", journal, "--trials", "1"),
+        ("report", "--study", "s", "--storage", journal, "--out", tmp_path / "report"),
+    ):
         result = tune(*args)
         assert result.exit_code == 2, result.output
         assert "mine.journal is not an Optuna journal: line 1" in result.stderr

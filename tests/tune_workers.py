@@ -26,10 +26,19 @@ TINY_SPACE = {
         "train.lr": {"type": "float", "low": 1e-3, "high": 3e-2, "log": True},
     },
     "constraints": [
-        {"name": "kl_sparsity", "when": {"model.activation": "sigmoid"},
-         "params": {"rho": {"type": "float", "low": 0.02, "high": 0.3}, "beta": {"type": "float", "low": 0.1, "high": 3}}},
-        {"name": "l1_codes", "when": {"model.activation": "relu"},
-         "params": {"lam": {"type": "float", "low": 1e-5, "high": 1e-2, "log": True}}},
+        {
+            "name": "kl_sparsity",
+            "when": {"model.activation": "sigmoid"},
+            "params": {
+                "rho": {"type": "float", "low": 0.02, "high": 0.3},
+                "beta": {"type": "float", "low": 0.1, "high": 3},
+            },
+        },
+        {
+            "name": "l1_codes",
+            "when": {"model.activation": "relu"},
+            "params": {"lam": {"type": "float", "low": 1e-5, "high": 1e-2, "log": True}},
+        },
         {"name": "weight_decay", "params": {"lam": {"type": "float", "low": 1e-6, "high": 1e-3, "log": True}}},
     ],
 }
@@ -44,8 +53,19 @@ def write_space(folder: Path, **overrides) -> Path:
 def start_worker(space: Path, study: str, storage: str, trials: int, log: Path) -> subprocess.Popen:
     """``constrae tune SPACE --study --storage --trials`` in a new process, one thread."""
     env = {**os.environ, "OMP_NUM_THREADS": "1"}
-    command = [sys.executable, "-m", "constrae.cli", "tune", str(space), "--study", study,
-               "--storage", storage, "--trials", str(trials)]
+    command = [
+        sys.executable,
+        "-m",
+        "constrae.cli",
+        "tune",
+        str(space),
+        "--study",
+        study,
+        "--storage",
+        storage,
+        "--trials",
+        str(trials),
+    ]
     return subprocess.Popen(command, stdout=log.open("w"), stderr=subprocess.STDOUT, env=env)
 
 
@@ -59,8 +79,13 @@ def kill_mid_trial(victim: subprocess.Popen, study: str, storage: str, timeout_s
     deadline = time.monotonic() + timeout_s
     while time.monotonic() < deadline:
         try:
-            running = [t.number for t in trials_of(study, storage) if t.state == optuna.trial.TrialState.RUNNING
-                       and str(t.user_attrs.get(WORKER_ATTR, "")).endswith(f":{victim.pid}") and CONFIG_ATTR in t.user_attrs]
+            running = [
+                t.number
+                for t in trials_of(study, storage)
+                if t.state == optuna.trial.TrialState.RUNNING
+                and str(t.user_attrs.get(WORKER_ATTR, "")).endswith(f":{victim.pid}")
+                and CONFIG_ATTR in t.user_attrs
+            ]
         except KeyError:  # the study is not created yet
             running = []
         if running:

@@ -60,8 +60,15 @@ def test_any_bytes_read_or_are_a_data_error(suffix, content):
     read_either_way(f"x{suffix}", content)
 
 
-dtypes = (hnp.integer_dtypes() | hnp.unsigned_integer_dtypes() | hnp.floating_dtypes() | hnp.complex_number_dtypes()
-          | hnp.boolean_dtypes() | hnp.unicode_string_dtypes(max_len=3) | hnp.datetime64_dtypes())
+dtypes = (
+    hnp.integer_dtypes()
+    | hnp.unsigned_integer_dtypes()
+    | hnp.floating_dtypes()
+    | hnp.complex_number_dtypes()
+    | hnp.boolean_dtypes()
+    | hnp.unicode_string_dtypes(max_len=3)
+    | hnp.datetime64_dtypes()
+)
 arrays = hnp.arrays(dtypes, hnp.array_shapes(min_dims=0, max_dims=3, min_side=0, max_side=5))
 
 
@@ -80,8 +87,13 @@ def test_any_npy_array_reads_or_is_a_data_error(array):
         assert np.isfinite(recording.signals_CT).all()
 
 
-@given(st.dictionaries(st.sampled_from(["signals", "sfreq", "channels", "event_onsets", "event_durations",
-                                        "event_labels", "other"]), arrays, max_size=7))
+@given(
+    st.dictionaries(
+        st.sampled_from(["signals", "sfreq", "channels", "event_onsets", "event_durations", "event_labels", "other"]),
+        arrays,
+        max_size=7,
+    )
+)
 def test_any_npz_members_read_or_are_a_data_error(members):
     buffer = io.BytesIO()
     np.savez(buffer, **members)

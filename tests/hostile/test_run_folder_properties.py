@@ -17,18 +17,28 @@ from constrae.cli import app
 from constrae.errors import ConstraeError
 from constrae.io import checkpoint
 
-TINY = {"model": {"hidden_size": 8}, "train": {"epochs": 2, "batch_size": 25},
-        "data": {"source": "shapes", "n_samples": 50}}
-DAMAGEABLE = ("config.json", "model.safetensors", "trainer_state.safetensors", "metrics.jsonl", "summary.json",
-              "fingerprint.json")
+TINY = {
+    "model": {"hidden_size": 8},
+    "train": {"epochs": 2, "batch_size": 25},
+    "data": {"source": "shapes", "n_samples": 50},
+}
+DAMAGEABLE = (
+    "config.json",
+    "model.safetensors",
+    "trainer_state.safetensors",
+    "metrics.jsonl",
+    "summary.json",
+    "fingerprint.json",
+)
 
 
 @pytest.fixture(scope="module")
 def tiny_run(tmp_path_factory) -> Path:
     folder = tmp_path_factory.mktemp("tiny")
     (folder / "tiny.yaml").write_text(yaml.safe_dump(TINY))
-    result = CliRunner().invoke(app, ["train", str(folder / "tiny.yaml"), "--out", str(folder / "run"),
-                                      "--no-progress", "--no-plots"])
+    result = CliRunner().invoke(
+        app, ["train", str(folder / "tiny.yaml"), "--out", str(folder / "run"), "--no-progress", "--no-plots"]
+    )
     assert result.exit_code == 0, result.output
     return folder / "run"
 
@@ -42,8 +52,12 @@ def damage(draw, names=DAMAGEABLE):
     """(file name, how, argument): cut at a byte, flip bytes, delete, or replace by junk."""
     name = draw(st.sampled_from(names))
     how = draw(st.sampled_from(["cut", "flip", "delete", "junk"]))
-    argument = {"cut": st.floats(0, 1), "flip": st.lists(st.floats(0, 1), min_size=1, max_size=4),
-                "delete": st.none(), "junk": st.binary(max_size=64) | st.just(b'{"model": {"hidden_size": "8"}}')}[how]
+    argument = {
+        "cut": st.floats(0, 1),
+        "flip": st.lists(st.floats(0, 1), min_size=1, max_size=4),
+        "delete": st.none(),
+        "junk": st.binary(max_size=64) | st.just(b'{"model": {"hidden_size": "8"}}'),
+    }[how]
     return name, how, draw(argument)
 
 

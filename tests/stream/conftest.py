@@ -41,8 +41,12 @@ def _train(tmp_path_factory, shared_data, name: str, model: dict, eeg: dict):
         "model": model,
         "constraints": [{"name": "l1_codes", "lam": 0.01}],
         "train": {"epochs": 2, "batch_size": 32, "lr": 0.003},
-        "data": {"source": "eeg", "paths": [str(shared_data / "eegmmidb" / "S001" / "S001R04.edf")], "n_samples": 200,
-                 "eeg": {"window_seconds": 0.5, "hop_seconds": 0.25, "channels": CHANNELS, **eeg}},
+        "data": {
+            "source": "eeg",
+            "paths": [str(shared_data / "eegmmidb" / "S001" / "S001R04.edf")],
+            "n_samples": 200,
+            "eeg": {"window_seconds": 0.5, "hop_seconds": 0.25, "channels": CHANNELS, **eeg},
+        },
     }
     (folder / "config.yaml").write_text(yaml.safe_dump(mapping))
     start_run(load_config(folder / "config.yaml"), folder / "run", progress=False)
@@ -52,16 +56,25 @@ def _train(tmp_path_factory, shared_data, name: str, model: dict, eeg: dict):
 @pytest.fixture(scope="session")
 def raw_run(tmp_path_factory, shared_data):
     """A spatiotemporal encoder on raw 0.5 s windows of 8 channels."""
-    model = {"hidden_size": 8, "activation": "relu", "encoder": "spatiotemporal",
-             "encoder_params": {"channels": len(CHANNELS), "virtual_channels": 3, "filters": 2, "kernel": 16, "stride": 8}}
+    model = {
+        "hidden_size": 8,
+        "activation": "relu",
+        "encoder": "spatiotemporal",
+        "encoder_params": {"channels": len(CHANNELS), "virtual_channels": 3, "filters": 2, "kernel": 16, "stride": 8},
+    }
     return _train(tmp_path_factory, shared_data, "raw", model, {})
 
 
 @pytest.fixture(scope="session")
 def tangent_run(tmp_path_factory, shared_data):
     """A dense encoder on tangent-space covariances of 8 channels."""
-    return _train(tmp_path_factory, shared_data, "tangent", {"hidden_size": 6, "activation": "relu"},
-                  {"representation": "tangent_space"})
+    return _train(
+        tmp_path_factory,
+        shared_data,
+        "tangent",
+        {"hidden_size": 6, "activation": "relu"},
+        {"representation": "tangent_space"},
+    )
 
 
 @pytest.fixture(scope="session")

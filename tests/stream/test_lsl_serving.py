@@ -95,10 +95,17 @@ def test_a_lost_stream_is_found_again_with_a_warning_and_a_counted_gap(raw_run, 
     [
         (None, 5, 160.0, "5 unlabelled channels, the model reads 8"),
         ([f"X{i}" for i in range(8)], 8, 160.0, "8 of the model's 8 channels are missing: FC3, FC4"),
-        (["FC3", "FC4", "C3", "Cz", "C4", "CP3", "CP4", "Fz"], 8, 128.0, "sampling rate 128.0 Hz, the model was trained at 160.0 Hz"),
+        (
+            ["FC3", "FC4", "C3", "Cz", "C4", "CP3", "CP4", "Fz"],
+            8,
+            128.0,
+            "sampling rate 128.0 Hz, the model was trained at 160.0 Hz",
+        ),
     ],
 )
-def test_a_mismatched_stream_is_refused_by_name_before_anything_is_published(raw_run, labels, n_channels, sfreq, message):
+def test_a_mismatched_stream_is_refused_by_name_before_anything_is_published(
+    raw_run, labels, n_channels, sfreq, message
+):
     name = _name("mismatch")
     outlet = wrong_outlet(name, labels, n_channels, sfreq)
     with pytest.raises(StreamMismatchError, match=f"LSL stream '{name}': {message}"):

@@ -30,12 +30,29 @@ def _ignoring_sigint() -> None:
 @pytest.mark.parametrize("stop_signal", [signal.SIGINT, signal.SIGTERM], ids=["SIGINT", "SIGTERM"])
 def test_ctrl_c_stops_stream_cleanly_with_a_summary_and_the_plot(stop_signal, raw_run, s001_run04, tmp_path):
     name = f"constrae-test-cli-{uuid.uuid4().hex[:8]}"
-    player = subprocess.Popen([*CLI, "replay", str(s001_run04), "--name", name, "--loop"],
-                              stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, preexec_fn=_ignoring_sigint)
+    player = subprocess.Popen(
+        [*CLI, "replay", str(s001_run04), "--name", name, "--loop"],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        preexec_fn=_ignoring_sigint,
+    )
     server = subprocess.Popen(
-        [*CLI, "stream", str(raw_run), "--source", name, "--plot", str(tmp_path / "features.png"),
-         "--json", str(tmp_path / "summary.json")],
-        stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, preexec_fn=_ignoring_sigint,
+        [
+            *CLI,
+            "stream",
+            str(raw_run),
+            "--source",
+            name,
+            "--plot",
+            str(tmp_path / "features.png"),
+            "--json",
+            str(tmp_path / "summary.json"),
+        ],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        preexec_fn=_ignoring_sigint,
     )
     try:
         # Serving once its features outlet is up (starting python + torch can take seconds here).
@@ -94,8 +111,21 @@ def test_fit_decoder_on_a_recording_without_such_events_names_it(raw_run, shared
 
 @pytest.mark.slow
 def test_bench_stream_reports_every_window_of_a_replay_in_another_process(raw_run, s001_run04, tmp_path):
-    result = CliRunner().invoke(app, ["bench", "stream", "--run", str(raw_run), "--recording", str(s001_run04),
-                                      "--seconds", "5", "--out", str(tmp_path)])
+    result = CliRunner().invoke(
+        app,
+        [
+            "bench",
+            "stream",
+            "--run",
+            str(raw_run),
+            "--recording",
+            str(s001_run04),
+            "--seconds",
+            "5",
+            "--out",
+            str(tmp_path),
+        ],
+    )
     assert result.exit_code == 0, result.output
     assert "| model | windows / expected |" in result.output
     report = json.loads((tmp_path / "stream.json").read_text())
@@ -112,13 +142,31 @@ def test_bench_stream_reports_every_window_of_a_replay_in_another_process(raw_ru
 @pytest.mark.slow
 def test_a_stream_lost_for_good_ends_with_an_error_line_and_exit_2_after_the_summary(raw_run, s001_run04, tmp_path):
     name = f"constrae-test-lost-{uuid.uuid4().hex[:8]}"
-    player = subprocess.Popen([*CLI, "replay", str(s001_run04), "--name", name, "--seconds", "4",
-                               "--wait-for-consumer", "120"], stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    player = subprocess.Popen(
+        [*CLI, "replay", str(s001_run04), "--name", name, "--seconds", "4", "--wait-for-consumer", "120"],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
     try:
         server = subprocess.run(
-            [*CLI, "stream", str(raw_run), "--source", name, "--resolve-timeout", "120", "--reconnect-timeout", "1",
-             "--no-status", "--json", str(tmp_path / "summary.json")],
-            capture_output=True, text=True, timeout=300,
+            [
+                *CLI,
+                "stream",
+                str(raw_run),
+                "--source",
+                name,
+                "--resolve-timeout",
+                "120",
+                "--reconnect-timeout",
+                "1",
+                "--no-status",
+                "--json",
+                str(tmp_path / "summary.json"),
+            ],
+            capture_output=True,
+            text=True,
+            timeout=300,
         )
     finally:
         player.communicate(timeout=60)

@@ -46,7 +46,9 @@ def test_a_discretised_run_streams_the_bits_of_its_offline_codes(binary_run, s00
     index_C = np.array([recording.channels.index(name) for name in extractor.preprocessing.channels])
     live = StreamingExtractor(extractor, StreamingConfig(drop_stale=False), index_C)
     online_NH = np.stack([r.features_H for r in _stream(live, recording, [37] * recording.n_samples)])
-    offline_NH = extractor.transform_recording(recording, sliding_starts(recording.n_samples, extractor.preprocessing.window, live.hop))
+    offline_NH = extractor.transform_recording(
+        recording, sliding_starts(recording.n_samples, extractor.preprocessing.window, live.hop)
+    )
     assert set(np.unique(online_NH)) <= {0.0, 1.0} and 0 < online_NH.mean() < 1
     np.testing.assert_array_equal(online_NH, offline_NH)
 

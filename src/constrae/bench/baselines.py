@@ -23,12 +23,16 @@ def mne_protocol_epochs(paths: list[Path], labels: list[str]) -> tuple[np.ndarra
     mne.datasets.eegbci.standardize(raw)
     raw.set_eeg_reference(projection=True, verbose="error")
     raw.filter(7.0, 30.0, fir_design="firwin", skip_by_annotation="edge", verbose="error")
-    events, event_id = mne.events_from_annotations(raw, event_id={label: i + 2 for i, label in enumerate(labels)}, verbose="error")
+    events, event_id = mne.events_from_annotations(
+        raw, event_id={label: i + 2 for i, label in enumerate(labels)}, verbose="error"
+    )
     epochs = mne.Epochs(
         raw, events, event_id, tmin=-1.0, tmax=4.0, proj=True, picks="eeg", baseline=None, preload=True, verbose="error"
     )
     names = {code: label for label, code in event_id.items()}
-    return epochs.copy().crop(tmin=1.0, tmax=2.0).get_data(copy=False), np.array([names[c] for c in epochs.events[:, -1]])
+    return epochs.copy().crop(tmin=1.0, tmax=2.0).get_data(copy=False), np.array(
+        [names[c] for c in epochs.events[:, -1]]
+    )
 
 
 def csp_lda() -> Pipeline:
@@ -38,7 +42,9 @@ def csp_lda() -> Pipeline:
 
     # CSP logs every fit at INFO level.
     mne.set_log_level("WARNING")
-    return make_pipeline(CSP(n_components=CSP_COMPONENTS, reg=None, log=True, norm_trace=False), LinearDiscriminantAnalysis())
+    return make_pipeline(
+        CSP(n_components=CSP_COMPONENTS, reg=None, log=True, norm_trace=False), LinearDiscriminantAnalysis()
+    )
 
 
 def tangent_space_lr() -> Pipeline:

@@ -8,7 +8,9 @@ trial; its preprocessing (causal filter, standardisation, tangent reference) is 
 on those windows only. Shapes: ``n`` trials, ``h`` features.
 """
 
-from typing import Callable, NamedTuple
+import functools
+from collections.abc import Callable
+from typing import NamedTuple
 
 import numpy as np
 import torch
@@ -51,18 +53,46 @@ class AEVariant(NamedTuple):
 _TRAIN = {"epochs": 30, "lr": 1e-3, "batch_size": 64, "val_fraction": 0.0}
 
 DEFAULT_VARIANTS = [
-    AEVariant("sparse ReLU + L1 (tangent)", "tangent_space", {"hidden_size": 256, "activation": "relu"},
-              [{"name": "l1_codes", "lam": 1e-3}], _TRAIN),
-    AEVariant("sigmoid + KL (tangent)", "tangent_space", {"hidden_size": 256, "activation": "sigmoid"},
-              [{"name": "kl_sparsity", "rho": 0.1, "beta": 0.1}, {"name": "weight_decay", "lam": 1e-5}], _TRAIN),
-    AEVariant("k-sparse k=64 (tangent)", "tangent_space",
-              {"hidden_size": 256, "activation": "topk", "activation_params": {"k": 64}}, [], _TRAIN),
-    AEVariant("denoising q=0.25 + L1 (tangent)", "tangent_space", {"hidden_size": 256, "activation": "relu"},
-              [{"name": "denoising", "q": 0.25}, {"name": "l1_codes", "lam": 1e-3}], _TRAIN),
-    AEVariant("spatiotemporal ReLU + L1 (raw)", "raw",
-              {"hidden_size": 64, "activation": "relu", "encoder": "spatiotemporal",
-               "encoder_params": {"channels": 64, "virtual_channels": 8, "filters": 4, "kernel": 25, "stride": 5}},
-              [{"name": "l1_codes", "lam": 1e-2}], {**_TRAIN, "epochs": 10, "lr": 3e-3}),
+    AEVariant(
+        "sparse ReLU + L1 (tangent)",
+        "tangent_space",
+        {"hidden_size": 256, "activation": "relu"},
+        [{"name": "l1_codes", "lam": 1e-3}],
+        _TRAIN,
+    ),
+    AEVariant(
+        "sigmoid + KL (tangent)",
+        "tangent_space",
+        {"hidden_size": 256, "activation": "sigmoid"},
+        [{"name": "kl_sparsity", "rho": 0.1, "beta": 0.1}, {"name": "weight_decay", "lam": 1e-5}],
+        _TRAIN,
+    ),
+    AEVariant(
+        "k-sparse k=64 (tangent)",
+        "tangent_space",
+        {"hidden_size": 256, "activation": "topk", "activation_params": {"k": 64}},
+        [],
+        _TRAIN,
+    ),
+    AEVariant(
+        "denoising q=0.25 + L1 (tangent)",
+        "tangent_space",
+        {"hidden_size": 256, "activation": "relu"},
+        [{"name": "denoising", "q": 0.25}, {"name": "l1_codes", "lam": 1e-3}],
+        _TRAIN,
+    ),
+    AEVariant(
+        "spatiotemporal ReLU + L1 (raw)",
+        "raw",
+        {
+            "hidden_size": 64,
+            "activation": "relu",
+            "encoder": "spatiotemporal",
+            "encoder_params": {"channels": 64, "virtual_channels": 8, "filters": 4, "kernel": 25, "stride": 5},
+        },
+        [{"name": "l1_codes", "lam": 1e-2}],
+        {**_TRAIN, "epochs": 10, "lr": 3e-3},
+    ),
 ]
 """The constraint sets of the default table; every one is a plain RunConfig."""
 
@@ -104,20 +134,33 @@ def accuracy_and_auc(scores_N: np.ndarray, y_N: np.ndarray) -> tuple[float, floa
 
 
 def row(task: str, method: str, accuracies, aucs, features: int, latency_us: float) -> DecodeRow:
-    return DecodeRow(task, method, float(np.mean(accuracies)), float(np.std(accuracies)),
-                     float(np.nanmean(aucs)), features, latency_us, accuracies)
+    return DecodeRow(
+        task,
+        method,
+        float(np.mean(accuracies)),
+        float(np.std(accuracies)),
+        float(np.nanmean(aucs)),
+        features,
+        latency_us,
+        accuracies,
+    )
 
 
 def baseline_rows(task: LoadedTask, y_N: np.ndarray, splits) -> list[DecodeRow]:
     labels = list(TASKS[task.name].classes)
     epochs_NCW, mne_labels_N = mne_protocol_epochs(task.paths, labels)
     if list(mne_labels_N) != list(task.trials.labels_N):
-        raise DataError(f"{task.name}: MNE's epochs ({len(mne_labels_N)}) do not line up with the trials ({len(task.trials.labels_N)})")
+        raise DataError(
+            f"{task.name}: MNE's epochs ({len(mne_labels_N)}) do not line up with the trials "
+            f"({len(task.trials.labels_N)})"
+        )
     band = EEGConfig()
 
     def causal_windows(rec, starts_N):
         sos = design_sos(rec.sfreq, band.l_freq, band.h_freq, None, band.filter_order)
-        return windows_at(CausalFilter(sos, len(rec.channels))(rec.signals_CT), starts_N, int(round(TRIAL_SECONDS * rec.sfreq)))
+        return windows_at(
+            CausalFilter(sos, len(rec.channels))(rec.signals_CT), starts_N, int(round(TRIAL_SECONDS * rec.sfreq))
+        )
 
     causal_NCW = task.trials.gather(task.recordings, causal_windows)
     rows = []
@@ -133,17 +176,19 @@ def baseline_rows(task: LoadedTask, y_N: np.ndarray, splits) -> list[DecodeRow]:
             accuracy, auc = accuracy_and_auc(pipeline.decision_function(X[test_N]), y_N[test_N])
             accuracies.append(accuracy)
             aucs.append(auc)
-        latency = median_latency_us(lambda: pipeline.predict(X[:1]))
+        latency = median_latency_us(functools.partial(pipeline.predict, X[:1]))
         rows.append(row(task.name, method, accuracies, aucs, features, latency))
     return rows
 
 
 def variant_config(variant: AEVariant, n_features: int) -> RunConfig:
-    return RunConfig.from_mapping({
-        "model": {**variant.model, "input_size": n_features},
-        "constraints": variant.constraints,
-        "train": variant.train,
-    })
+    return RunConfig.from_mapping(
+        {
+            "model": {**variant.model, "input_size": n_features},
+            "constraints": variant.constraints,
+            "train": variant.train,
+        }
+    )
 
 
 def train_autoencoder(variant: AEVariant, X_train: np.ndarray):
@@ -203,15 +248,25 @@ def autoencoder_rows(task: LoadedTask, variants: list[AEVariant], y_N: np.ndarra
     rows = []
     for (variant_name, classifier_name), (accuracies, aucs) in scores.items():
         preprocessing, model, classifier, window_1CW = last[(variant_name, classifier_name)]
-
-        @torch.no_grad()
-        def decide():
-            x_1F = preprocessing.represent(preprocessing.standardize(window_1CW))
-            return classifier.predict(model.encode(torch.from_numpy(x_1F)).numpy())
-
-        rows.append(row(task.name, f"AE {variant_name} + {classifier_name}", accuracies, aucs,
-                        model.config.hidden_size, median_latency_us(decide)))
+        decide = functools.partial(decision, preprocessing, model, classifier, window_1CW)
+        rows.append(
+            row(
+                task.name,
+                f"AE {variant_name} + {classifier_name}",
+                accuracies,
+                aucs,
+                model.config.hidden_size,
+                median_latency_us(decide),
+            )
+        )
     return rows
+
+
+@torch.no_grad()
+def decision(preprocessing, model, classifier, window_1CW):
+    """One decision from one filtered window: standardise, represent, encode, classify."""
+    x_1F = preprocessing.represent(preprocessing.standardize(window_1CW))
+    return classifier.predict(model.encode(torch.from_numpy(x_1F)).numpy())
 
 
 def evaluate(tasks: list[LoadedTask], variants: list[AEVariant], folds: int, progress: bool = True) -> list[DecodeRow]:

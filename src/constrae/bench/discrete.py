@@ -41,14 +41,25 @@ from constrae.inference.numpy_backend import NumpyEncoder
 from constrae.inference.threads import one_thread
 
 PHASE1 = AEVariant(
-    "sigmoid (tangent)", "tangent_space", {"hidden_size": 256, "activation": "sigmoid"},
-    [{"name": "weight_decay", "lam": 1e-5}], {"epochs": 30, "lr": 1e-3, "batch_size": 64, "val_fraction": 0.0},
+    "sigmoid (tangent)",
+    "tangent_space",
+    {"hidden_size": 256, "activation": "sigmoid"},
+    [{"name": "weight_decay", "lam": 1e-5}],
+    {"epochs": 30, "lr": 1e-3, "batch_size": 64, "val_fraction": 0.0},
 )
 """The phase-1 model: sigmoid units, whose 0.5 cut is the binary units' threshold at a = 0."""
 
 PHASE2 = Phase2Config(anneal_epochs=10, finetune_epochs=10, finetune_encoder=False, batch_size=64)
-CONSTRAINED_PHASE2 = Phase2Config(anneal_epochs=30, finetune_epochs=30, finetune_encoder=True, batch_size=32, lr=2e-2,
-                                  learn_threshold=True, train_encoder_weights=False, val_fraction=0.2)
+CONSTRAINED_PHASE2 = Phase2Config(
+    anneal_epochs=30,
+    finetune_epochs=30,
+    finetune_encoder=True,
+    batch_size=32,
+    lr=2e-2,
+    learn_threshold=True,
+    train_encoder_weights=False,
+    val_fraction=0.2,
+)
 """Phase 2 of the constraint table. With 2080 inputs and about 700 training windows the
 encoder's weights can fit a rule to the training windows alone (measured: 1 % violations on
 them, 90 % on held-out windows), so here they stay as in phase 1 and the rules and the graph
@@ -60,8 +71,12 @@ about lr per step, and 15 + 15 epochs (~500 steps) left the at_least/at_most blo
 (measured: 40 % violations on the training windows as on held-out ones), hence 30 + 30.
 20 % of the training windows are held out as validation."""
 HAMMING_K = 5
-RULES = {"name": "logic_rules", "lam": 1000.0, "groups": {"block": list(range(8))},
-         "rules": ["at_most(2, block)", "at_least(1, block)", "implies(u8, u9)", "exclusive(u10, u11)"]}
+RULES = {
+    "name": "logic_rules",
+    "lam": 1000.0,
+    "groups": {"block": list(range(8))},
+    "rules": ["at_most(2, block)", "at_least(1, block)", "implies(u8, u9)", "exclusive(u10, u11)"],
+}
 """An arbitrary rule set over the first units: what matters is whether training makes the bits obey it.
 lam 1000 makes the rules outweigh the reconstruction (~350 per window): at lam 10 the block's
 units settled where both its rules break on ~20 % of windows rather than lose reconstruction."""
@@ -117,8 +132,14 @@ def constraint_measures(binary, fold, test_N: np.ndarray, phase2: Phase2Config) 
     return violation, trials, graph.metrics(binary, None)["edge_code_distance"]
 
 
-def evaluate_discrete(task: LoadedTask, folds: int, phase1: AEVariant = PHASE1, phase2: Phase2Config = PHASE2,
-                      constrained: Phase2Config = CONSTRAINED_PHASE2, progress: bool = True) -> tuple[list[DiscreteRow], list[ConstraintRow]]:
+def evaluate_discrete(
+    task: LoadedTask,
+    folds: int,
+    phase1: AEVariant = PHASE1,
+    phase2: Phase2Config = PHASE2,
+    constrained: Phase2Config = CONSTRAINED_PHASE2,
+    progress: bool = True,
+) -> tuple[list[DiscreteRow], list[ConstraintRow]]:
     """The code table and the constraint table over ``folds`` ShuffleSplit folds."""
     y_N = (task.trials.labels_N == list(TASKS[task.name].classes)[1]).astype(int)
     accuracies: dict[str, list[float]] = {}
@@ -131,8 +152,13 @@ def evaluate_discrete(task: LoadedTask, folds: int, phase1: AEVariant = PHASE1, 
             config = variant_config(phase1, fold.X_train.shape[1])
             binary = discretize(continuous, config, fold.X_train, phase2, fold.segment_starts).model
             binaries = {
-                name: discretize(continuous, config, fold.X_train,
-                                 replace(constrained, constraints=[*config.constraints, *specs]), fold.segment_starts).model
+                name: discretize(
+                    continuous,
+                    config,
+                    fold.X_train,
+                    replace(constrained, constraints=[*config.constraints, *specs]),
+                    fold.segment_starts,
+                ).model
                 for name, specs in extra.items()
             }
             with torch.no_grad():
@@ -160,9 +186,14 @@ def evaluate_discrete(task: LoadedTask, folds: int, phase1: AEVariant = PHASE1, 
         latency = encode_latencies(continuous, binary, fold.X_trials[:1])
     h = continuous.config.hidden_size
     rows = [
-        DiscreteRow(method, float(np.mean(values)), float(np.std(values)),
-                    latency["continuous" if method.startswith("continuous") else "bits"],
-                    4 * h if method.startswith("continuous") else -(-h // 8), values)
+        DiscreteRow(
+            method,
+            float(np.mean(values)),
+            float(np.std(values)),
+            latency["continuous" if method.startswith("continuous") else "bits"],
+            4 * h if method.startswith("continuous") else -(-h // 8),
+            values,
+        )
         for method, values in accuracies.items()
     ]
     constraint_rows = [ConstraintRow(name, *map(float, np.mean(values, axis=0))) for name, values in measures.items()]
@@ -183,17 +214,24 @@ COLUMNS = ("codes + classifier", "accuracy", "std", "encode latency (us)", "code
 
 
 def constraint_table(rows: list[ConstraintRow]) -> list[str]:
-    lines = ["| phase 2 constraints | LDA accuracy on bits | rule violation rate (validation windows) "
-             "| rule violation rate (test trials) | mean edge Hamming distance (training graph) |", "|---|---|---|---|---|"]
+    lines = [
+        "| phase 2 constraints | LDA accuracy on bits | rule violation rate (validation windows) "
+        "| rule violation rate (test trials) | mean edge Hamming distance (training graph) |",
+        "|---|---|---|---|---|",
+    ]
     for r in rows:
-        lines.append(f"| {r.phase2} | {r.accuracy_mean:.3f} | {r.violation_rate:.3f} | {r.trial_violation_rate:.3f} "
-                     f"| {r.edge_distance:.2f} |")
+        lines.append(
+            f"| {r.phase2} | {r.accuracy_mean:.3f} | {r.violation_rate:.3f} | {r.trial_violation_rate:.3f} "
+            f"| {r.edge_distance:.2f} |"
+        )
     return lines
 
 
 def discrete_table(rows: list[DiscreteRow]) -> list[str]:
     lines = ["| " + " | ".join(COLUMNS) + " |", "|" + "---|" * len(COLUMNS)]
     for r in rows:
-        lines.append(f"| {r.method} | {r.accuracy_mean:.3f} | {r.accuracy_std:.3f} "
-                     f"| {r.encode_latency_us:.1f} | {r.code_bytes:g} |")
+        lines.append(
+            f"| {r.method} | {r.accuracy_mean:.3f} | {r.accuracy_std:.3f} "
+            f"| {r.encode_latency_us:.1f} | {r.code_bytes:g} |"
+        )
     return lines

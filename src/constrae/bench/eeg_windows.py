@@ -42,5 +42,11 @@ def load_imagery_windows(subject_dir: str | Path, max_windows: int = 256) -> Eeg
     shape = (-1, len(preprocessing.channels), preprocessing.window)
     windows_BN = np.concatenate([preprocessing.model_inputs(recording) for recording in task.recordings])
     trials_BN = task.trials.gather(task.recordings, preprocessing.model_inputs)
-    return EegWindows(windows_BN[:max_windows].reshape(shape), trials_BN.reshape(shape), task.trials.labels_N,
-                      preprocessing.channel_mean_C, preprocessing.channel_std_C, preprocessing.sfreq)
+    return EegWindows(
+        windows_BN[:max_windows].reshape(shape),
+        trials_BN.reshape(shape),
+        task.trials.labels_N,
+        preprocessing.channel_mean_C,
+        preprocessing.channel_std_C,
+        preprocessing.sfreq,
+    )

@@ -139,7 +139,9 @@ def run_latency(
     started, load_before = time.time(), os.getloadavg()[0]
     eeg: EegWindows = load_imagery_windows(subject_dir)
     windows_BN = [window_CT.reshape(1, -1) for window_CT in eeg.windows_BCT]
-    models = {name: model_for(name, run_dir) for name, run_dir in (("dense", dense), ("spatiotemporal", spatiotemporal))}
+    models = {
+        name: model_for(name, run_dir) for name, run_dir in (("dense", dense), ("spatiotemporal", spatiotemporal))
+    }
     with one_thread(), tempfile.TemporaryDirectory() as scratch:
         timed: list[tuple[str, bool, Callable, list]] = []
         for name, (model, _) in models.items():
@@ -155,17 +157,28 @@ def run_latency(
                 n = (calls if mode == "back_to_back" else cadence_calls) if ours else baseline_calls
                 timings[mode] = time_calls(call, inputs, mode, n, period_s, budget_s)
             paths.append(PathResult(name, ours, timings))
-            log(f"{name}: " + "  ".join(f"{mode} p50 {t.p50_us:.0f} us p99 {t.p99_us:.0f} us"
-                                        for mode, t in timings.items()))
+            log(
+                f"{name}: "
+                + "  ".join(f"{mode} p50 {t.p50_us:.0f} us p99 {t.p99_us:.0f} us" for mode, t in timings.items())
+            )
     settings = {
-        "calls": calls, "cadence_calls": cadence_calls, "baseline_calls": baseline_calls,
-        "period_ms": period_s * 1e3, "budget_s": budget_s, "threads": 1,
+        "calls": calls,
+        "cadence_calls": cadence_calls,
+        "baseline_calls": baseline_calls,
+        "period_ms": period_s * 1e3,
+        "budget_s": budget_s,
+        "threads": 1,
         "started_utc": datetime.datetime.fromtimestamp(started, datetime.UTC).isoformat(timespec="seconds"),
         "elapsed_s": round(time.time() - started, 1),
         "load_average_1min": {"start": load_before, "end": os.getloadavg()[0], "cores": os.cpu_count()},
         "int8_kernel": int8_kernel(cpu_flags()),
-        "window": {"channels": CHANNELS, "samples": SAMPLES, "features": CHANNELS * SAMPLES,
-                   "sfreq_hz": eeg.sfreq, "distinct_windows": len(windows_BN),
-                   "source": f"{Path(subject_dir).name} runs 6, 10, 14, causal 7-30 Hz, standardised per channel"},
+        "window": {
+            "channels": CHANNELS,
+            "samples": SAMPLES,
+            "features": CHANNELS * SAMPLES,
+            "sfreq_hz": eeg.sfreq,
+            "distinct_windows": len(windows_BN),
+            "source": f"{Path(subject_dir).name} runs 6, 10, 14, causal 7-30 Hz, standardised per channel",
+        },
     }
     return LatencyRun(paths, {name: info for name, (_, info) in models.items()}, settings)

@@ -40,7 +40,10 @@ def ratios(run: LatencyRun) -> dict[str, dict[str, dict[str, float]]]:
     best = {mode: fastest(run, mode).timings[mode] for mode in MODES}
     return {
         path.name: {
-            mode: {"p50": path.timings[mode].p50_us / best[mode].p50_us, "p99": path.timings[mode].p99_us / best[mode].p99_us}
+            mode: {
+                "p50": path.timings[mode].p50_us / best[mode].p50_us,
+                "p99": path.timings[mode].p99_us / best[mode].p99_us,
+            }
             for mode in MODES
         }
         for path in run.paths
@@ -73,8 +76,11 @@ def to_json(run: LatencyRun) -> dict:
             for path in run.paths
         ],
         "fastest": {
-            mode: {"path": (best := fastest(run, mode)).name, "p50_us": best.timings[mode].p50_us,
-                   "p99_us": best.timings[mode].p99_us}
+            mode: {
+                "path": (best := fastest(run, mode)).name,
+                "p50_us": best.timings[mode].p50_us,
+                "p99_us": best.timings[mode].p99_us,
+            }
             for mode in MODES
         },
         "ratios": ratios(run),
@@ -109,6 +115,8 @@ def format_table(run: LatencyRun) -> str:
         lines.append(f"{name} model: {info.source}")
     load = run.settings["load_average_1min"]
     lines.append(f"int8 kernels: {run.settings['int8_kernel']}")
-    lines.append(f"machine load (1 min average) {load['start']:.1f} at start, {load['end']:.1f} at end, "
-                 f"{load['cores']} cores; run took {run.settings['elapsed_s']:.0f} s")
+    lines.append(
+        f"machine load (1 min average) {load['start']:.1f} at start, {load['end']:.1f} at end, "
+        f"{load['cores']} cores; run took {run.settings['elapsed_s']:.0f} s"
+    )
     return "\n".join(lines)

@@ -53,4 +53,6 @@ def load_task(name: str, subject_dir: Path) -> LoadedTask:
     paths = run_paths(subject_dir, TASKS[name].runs)
     recordings = [read_recording(path) for path in paths]
     window = int(round(TRIAL_SECONDS * recordings[0].sfreq))
-    return LoadedTask(name, paths, recordings, trials_of(recordings, list(TASKS[name].classes), CUE_OFFSET_SECONDS, window))
+    return LoadedTask(
+        name, paths, recordings, trials_of(recordings, list(TASKS[name].classes), CUE_OFFSET_SECONDS, window)
+    )

@@ -5,7 +5,8 @@ import typer
 from constrae.cli import bench, discrete, runs, stream, tune
 
 app = typer.Typer(
-    add_completion=False, no_args_is_help=True,
+    add_completion=False,
+    no_args_is_help=True,
     help="Sparse, constrained autoencoders as fast feature extractors for brain signals.",
 )
 bench_app = typer.Typer(no_args_is_help=True, help="Benchmarks against the baselines a user would otherwise run.")

@@ -40,22 +40,29 @@ def bench_decode(
 
 
 def bench_latency(
-    dense: Path = typer.Option(None, help="Run folder of a trained dense encoder (default: seeded init, 10240 -> 256)."),
-    spatiotemporal: Path = typer.Option(None, help="Run folder of a trained spatiotemporal encoder (default: seeded init)."),
+    dense: Path = typer.Option(
+        None, help="Run folder of a trained dense encoder (default: seeded init, 10240 -> 256)."
+    ),
+    spatiotemporal: Path = typer.Option(
+        None, help="Run folder of a trained spatiotemporal encoder (default: seeded init)."
+    ),
     calls: int = typer.Option(2000, min=1, help="Back-to-back calls per path."),
     cadence_calls: int = typer.Option(200, min=1, help="Calls per path in each cadence mode."),
     baseline_calls: int = typer.Option(200, min=1, help="Calls per baseline in every mode."),
     rate_hz: float = typer.Option(16.0, min=0.1, help="Cadence: windows per second."),
     budget_s: float = typer.Option(15.0, min=0.1, help="Stop a (path, mode) after this many seconds."),
-    subject: Path = typer.Option(DEFAULT_SUBJECT, help="Folder of S001's eegmmidb EDF files (runs 6, 10, 14 are used)."),
+    subject: Path = typer.Option(
+        DEFAULT_SUBJECT, help="Folder of S001's eegmmidb EDF files (runs 6, 10, 14 are used)."
+    ),
     json_path: Path = typer.Option(None, "--json", help="Write the results here as JSON."),
 ) -> None:
     """Time one 1 s x 64 ch window through every inference path and baseline, on one thread."""
     from constrae.bench.latency import run_latency
     from constrae.bench.latency_report import format_table, write_json
 
-    run = run_latency(dense, spatiotemporal, calls, cadence_calls, baseline_calls, 1 / rate_hz, budget_s, subject,
-                      log=typer.echo)
+    run = run_latency(
+        dense, spatiotemporal, calls, cadence_calls, baseline_calls, 1 / rate_hz, budget_s, subject, log=typer.echo
+    )
     typer.echo(format_table(run))
     if json_path is not None:
         typer.echo(f"wrote {write_json(run, json_path)}")

@@ -11,7 +11,9 @@ from constrae.cli.errors import fail_cleanly
 def discretize_command(
     run_dir: Path = typer.Argument(..., help="Phase-1 run folder (any trained model)."),
     out: Path = typer.Option(..., "--out", help="New run folder for the binary model."),
-    config: Path = typer.Option(None, "--config", help="Phase-2 YAML (surrogate, anneal_epochs, ...); defaults otherwise."),
+    config: Path = typer.Option(
+        None, "--config", help="Phase-2 YAML (surrogate, anneal_epochs, ...); defaults otherwise."
+    ),
 ) -> None:
     """Phase 2: binary units with the phase-1 weights, discretisation training, fine-tuning."""
     from constrae.discrete.run import discretize_run, load_phase2_config
@@ -67,8 +69,12 @@ def bench_discrete_command(
     typer.echo("\n".join(lines))
     written = [
         atomic_write_text(out / "discrete.md", "# Binary codes\n\n" + "\n".join(lines) + "\n"),
-        atomic_write_text(out / "discrete.json", json.dumps(
-            {"codes": [r._asdict() for r in rows], "constraints": [r._asdict() for r in constraint_rows]}, indent=2)),
+        atomic_write_text(
+            out / "discrete.json",
+            json.dumps(
+                {"codes": [r._asdict() for r in rows], "constraints": [r._asdict() for r in constraint_rows]}, indent=2
+            ),
+        ),
     ]
     for path in written:
         typer.echo(f"wrote {path}")

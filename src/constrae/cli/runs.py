@@ -56,7 +56,9 @@ def resume(
 
 def encode(
     run_dir: Path = typer.Argument(..., help="Run folder of a trained model."),
-    input: Path = typer.Argument(..., help="(samples, features) .npy array, or a recording (EDF, .npz, ...) for an EEG run."),
+    input: Path = typer.Argument(
+        ..., help="(samples, features) .npy array, or a recording (EDF, .npz, ...) for an EEG run."
+    ),
     output: Path = typer.Option(..., "-o", "--output", help="Where to write the codes (.npy)."),
     sfreq: float | None = typer.Option(None, help="Sampling rate of a .npy/.csv recording (channels x samples)."),
 ) -> None:
@@ -108,7 +110,9 @@ def plot(run_dir: Path = typer.Argument(..., help="Run folder.")) -> None:
 def export(
     run_dir: Path = typer.Argument(..., help="Run folder of a trained model."),
     output: Path = typer.Option(..., "-o", "--output", help="Where to write the ONNX encoder."),
-    int8: bool = typer.Option(False, "--int8", help="Also write an int8-quantised copy, OUTPUT with suffix .int8.onnx."),
+    int8: bool = typer.Option(
+        False, "--int8", help="Also write an int8-quantised copy, OUTPUT with suffix .int8.onnx."
+    ),
 ) -> None:
     """Export the encoder (x -> codes) to ONNX, checked against PyTorch with ONNX Runtime.
 
@@ -121,8 +125,10 @@ def export(
     model, config = checkpoint.load_model(run_dir)
     probe_BN = torch.rand(8, config.model.input_size, generator=torch.Generator().manual_seed(0)).numpy()
     for exported in export_verified(model, output, int8, probe_BN):
-        typer.echo(f"wrote {exported.path}: {config.model.input_size} -> {config.model.hidden_size}, "
-                   f"tolerance {exported.tolerance:g}, max |onnx - torch| {exported.error:.2e}")
+        typer.echo(
+            f"wrote {exported.path}: {config.model.input_size} -> {config.model.hidden_size}, "
+            f"tolerance {exported.tolerance:g}, max |onnx - torch| {exported.error:.2e}"
+        )
 
 
 def train_stack(

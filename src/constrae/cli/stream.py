@@ -40,7 +40,9 @@ def stream(
     features_name: str = typer.Option(None, help="Name of the features outlet (default: SOURCE-features)."),
     duration: float = typer.Option(None, help="Stop after this many seconds (default: until Ctrl-C)."),
     resolve_timeout: float = typer.Option(10.0, help="Seconds to wait for the stream at start."),
-    reconnect_timeout: float = typer.Option(None, help="Stop after looking this long for a lost stream (default: for ever)."),
+    reconnect_timeout: float = typer.Option(
+        None, help="Stop after looking this long for a lost stream (default: for ever)."
+    ),
     keep_stale: bool = typer.Option(False, help="Encode every window even when behind (default: the newest only)."),
     status: bool = typer.Option(True, help="Refresh a status line on stderr."),
     plot: Path = typer.Option(None, help="At shutdown, write a picture of the feature stream here (.png)."),
@@ -53,11 +55,19 @@ def stream(
     from constrae.stream.server import ServeConfig, serve
 
     kept = collections.deque(maxlen=PLOT_WINDOWS)
-    config = ServeConfig(source, StreamingConfig(hop, drop_stale=not keep_stale), features_name=features_name,
-                         resolve_timeout_s=resolve_timeout, reconnect_timeout_s=reconnect_timeout, duration_s=duration)
+    config = ServeConfig(
+        source,
+        StreamingConfig(hop, drop_stale=not keep_stale),
+        features_name=features_name,
+        resolve_timeout_s=resolve_timeout,
+        reconnect_timeout_s=reconnect_timeout,
+        duration_s=duration,
+    )
     with _warnings_as_lines(), stop_on_signals(), one_thread():
         summary = serve(
-            FeatureExtractor.load(run_dir), config, LinearDecoder.load(decoder) if decoder else None,
+            FeatureExtractor.load(run_dir),
+            config,
+            LinearDecoder.load(decoder) if decoder else None,
             on_features=kept.append if plot else None,
             on_status=(lambda line: print(f"\r{line}", end="", file=sys.stderr, flush=True)) if status else None,
         )
@@ -96,11 +106,15 @@ def replay(
 
     data = read_recording(recording)
     config = ReplayConfig(name, source_id, chunk_seconds, wait_for_consumer, seconds, loop)
-    typer.echo(f"publishing {recording} as LSL stream {name!r}: {len(data.channels)} channels at {data.sfreq} Hz", err=True)
+    typer.echo(
+        f"publishing {recording} as LSL stream {name!r}: {len(data.channels)} channels at {data.sfreq} Hz", err=True
+    )
     with stop_on_signals():
         summary = play(data, config, on_start=lambda: typer.echo("playing", err=True))
-    typer.echo(f"played {summary.samples} samples ({summary.seconds:.1f} s); pushes after due: "
-               f"p99 {summary.p99_push_delay_ms:.2f} ms, max {summary.max_push_delay_ms:.2f} ms")
+    typer.echo(
+        f"played {summary.samples} samples ({summary.seconds:.1f} s); pushes after due: "
+        f"p99 {summary.p99_push_delay_ms:.2f} ms, max {summary.max_push_delay_ms:.2f} ms"
+    )
     if json_path is not None:
         typer.echo(f"wrote {atomic_write_text(json_path, json.dumps(summary._asdict(), indent=2))}")
 
@@ -118,14 +132,22 @@ def fit_decoder(
 
     with one_thread():
         decoder, accuracy = fit(FeatureExtractor.load(run_dir), recordings, label, offset)
-    about = {"run_dir": str(run_dir), "recordings": [str(p) for p in recordings], "offset_seconds": offset,
-             "cv_accuracy": accuracy}
+    about = {
+        "run_dir": str(run_dir),
+        "recordings": [str(p) for p in recordings],
+        "offset_seconds": offset,
+        "cv_accuracy": accuracy,
+    }
     decoder.save(out, about)
     typer.echo(f"wrote {out}: classes {', '.join(decoder.classes)}, 5-fold accuracy {accuracy:.3f}")
 
 
 def bench_stream(
-    run: list[Path] = typer.Option(None, help="Run folders to serve (repeat); default: train examples/s001_spatiotemporal.yaml and s001_tangent_sparse.yaml."),
+    run: list[Path] = typer.Option(
+        None,
+        help="Run folders to serve (repeat); default: train examples/s001_spatiotemporal.yaml "
+        "and s001_tangent_sparse.yaml.",
+    ),
     recording: Path = typer.Option(Path("../shared/data/eegmmidb/S001/S001R04.edf"), help="Recording to replay."),
     seconds: float = typer.Option(None, help="Replay only the first this many seconds (default: all)."),
     hop: float = typer.Option(0.0625, help="Seconds between encoded windows."),

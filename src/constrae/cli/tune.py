@@ -19,12 +19,18 @@ class RunByDefault(TyperGroup):
         return super().parse_args(ctx, args)
 
 
-tune_app = typer.Typer(cls=RunByDefault, no_args_is_help=True,
-                       help="Hyper-parameter and constraint search with Optuna (SPACE.yaml alone runs a worker).")
+tune_app = typer.Typer(
+    cls=RunByDefault,
+    no_args_is_help=True,
+    help="Hyper-parameter and constraint search with Optuna (SPACE.yaml alone runs a worker).",
+)
 
 STUDY = typer.Option(..., "--study", help="Study name; every worker of a campaign uses the same one.")
-STORAGE = typer.Option(DEFAULT_STORAGE, "--storage",
-                       help="Journal file (one host, no server) or database URL such as postgresql://user@host/db.")
+STORAGE = typer.Option(
+    DEFAULT_STORAGE,
+    "--storage",
+    help="Journal file (one host, no server) or database URL such as postgresql://user@host/db.",
+)
 
 
 @tune_app.command("run")
@@ -33,7 +39,9 @@ def run(
     space: Path = typer.Argument(..., help="Search space YAML."),
     study: str = STUDY,
     storage: str = STORAGE,
-    trials: int = typer.Option(..., "--trials", help="Finished trials the whole study should hold (all workers together)."),
+    trials: int = typer.Option(
+        ..., "--trials", help="Finished trials the whole study should hold (all workers together)."
+    ),
 ) -> None:
     """Run a worker: trials until the study holds N finished ones; start the same command on every machine."""
     from constrae.tune.space import load_space
@@ -50,8 +58,10 @@ def check(space: Path = typer.Argument(..., help="Search space YAML.")) -> None:
     from constrae.tune.space import load_space
 
     loaded = load_space(space)
-    typer.echo(f"{space}: {len(loaded.params)} parameters, {len(loaded.constraints)} constraints, "
-               f"objectives {', '.join(f'{n} ({d})' for n, d in zip(loaded.objectives, loaded.directions))}")
+    typer.echo(
+        f"{space}: {len(loaded.params)} parameters, {len(loaded.constraints)} constraints, "
+        f"objectives {', '.join(f'{n} ({d})' for n, d in zip(loaded.objectives, loaded.directions))}"
+    )
 
 
 @tune_app.command("report")

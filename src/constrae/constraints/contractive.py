@@ -43,6 +43,4 @@ class Contractive(Constraint):
 def autograd_jacobian_norms(model, x_BN: torch.Tensor) -> torch.Tensor:
     """Exact ||dh/dx||_F^2 per row via torch.func, differentiable in the weights."""
     jacobian = vmap(jacrev(lambda x_N: model.encode(x_N.unsqueeze(0)).squeeze(0)))
-    return torch.cat(
-        [jacobian(chunk).pow(2).sum(dim=(1, 2)) for chunk in x_BN.split(_JACOBIAN_CHUNK)]
-    )
+    return torch.cat([jacobian(chunk).pow(2).sum(dim=(1, 2)) for chunk in x_BN.split(_JACOBIAN_CHUNK)])

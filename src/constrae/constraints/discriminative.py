@@ -33,9 +33,7 @@ class Discriminative(Constraint):
 
     def penalty(self, model, out, targets: torch.Tensor):
         if len(targets) and int(targets.max()) >= self.n_classes:
-            raise DataError(
-                f"discriminative: label {int(targets.max())} is outside [0, n_classes={self.n_classes})"
-            )
+            raise DataError(f"discriminative: label {int(targets.max())} is outside [0, n_classes={self.n_classes})")
         return self.lam * F.cross_entropy(self.classifier(out.codes_BH), targets)
 
     def class_probabilities(self, codes_BH: torch.Tensor) -> torch.Tensor:

@@ -35,8 +35,7 @@ class GroupSparsity(Constraint):
         if self.groups is None:
             if hidden % self.group_size:
                 raise ConfigError(
-                    f"group_sparsity.group_size: {self.group_size} does not divide "
-                    f"model.hidden_size={hidden}"
+                    f"group_sparsity.group_size: {self.group_size} does not divide model.hidden_size={hidden}"
                 )
             groups = [list(range(s, s + self.group_size)) for s in range(0, hidden, self.group_size)]
         else:
@@ -45,9 +44,7 @@ class GroupSparsity(Constraint):
         for g, units in enumerate(groups):
             for unit in units:
                 if not 0 <= unit < hidden:
-                    raise ConfigError(
-                        f"group_sparsity.groups[{g}]: unit {unit} is outside [0, {hidden})"
-                    )
+                    raise ConfigError(f"group_sparsity.groups[{g}]: unit {unit} is outside [0, {hidden})")
                 membership_GH[g, unit] = 1.0
         self.register_buffer("membership_GH", membership_GH, persistent=False)
 

@@ -45,11 +45,8 @@ class Locality(Constraint):
     def attach(self, model) -> None:
         if model.encoder.affine_weight_HN() is None:
             raise ConfigError(
-                f"locality needs an affine encoder (its weight vectors w_i); "
-                f"encoder {model.config.encoder!r} is not"
+                f"locality needs an affine encoder (its weight vectors w_i); encoder {model.config.encoder!r} is not"
             )
         if self.k > model.config.hidden_size:
-            raise ConfigError(
-                f"locality.k: k={self.k} must be <= model.hidden_size={model.config.hidden_size}"
-            )
+            raise ConfigError(f"locality.k: k={self.k} must be <= model.hidden_size={model.config.hidden_size}")
         model.gate = LocalityGate(self.k)

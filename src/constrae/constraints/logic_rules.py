@@ -35,10 +35,13 @@ class LogicRules(Constraint):
         for name, members in self.groups.items():
             require(
                 isinstance(members, list) and members and all(isinstance(j, int) and j >= 0 for j in members),
-                f"logic_rules.groups.{name}", f"must be a non-empty list of unit indices >= 0, got {members!r}",
+                f"logic_rules.groups.{name}",
+                f"must be a non-empty list of unit indices >= 0, got {members!r}",
             )
             require(len(set(members)) == len(members), f"logic_rules.groups.{name}", f"repeats a unit: {members}")
-        self.expressions = [parse_rule(rule, self.groups, f"logic_rules.rules[{i}]") for i, rule in enumerate(self.rules)]
+        self.expressions = [
+            parse_rule(rule, self.groups, f"logic_rules.rules[{i}]") for i, rule in enumerate(self.rules)
+        ]
 
     def attach(self, model) -> None:
         hidden = model.config.hidden_size

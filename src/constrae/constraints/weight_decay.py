@@ -1,7 +1,5 @@
 import dataclasses
 
-import torch
-
 from constrae.constraints.base import Constraint, constraints
 from constrae.io.mappings import require
 

@@ -124,4 +124,3 @@ class TopK(CodeActivation):
 def build_activation(name: str, hidden_size: int, params: dict) -> CodeActivation:
     """Instantiate activation ``name``; unknown or missing params raise ConfigError."""
     return build_registered(activations, name, "model.activation_params", ("hidden_size",), hidden_size, **params)
-

@@ -91,7 +91,9 @@ class Objective(nn.Module):
 
 def require_labels(y_B: torch.Tensor | None, term: str) -> torch.Tensor:
     if y_B is None:
-        raise ConfigError(f"constraint {term!r} is discriminative and needs labels: train with Trainer.fit(X, y_B=labels)")
+        raise ConfigError(
+            f"constraint {term!r} is discriminative and needs labels: train with Trainer.fit(X, y_B=labels)"
+        )
     return y_B
 
 

@@ -27,10 +27,7 @@ class Registry(Generic[T]):
     def register(self, name: str) -> Callable[[type[T]], type[T]]:
         def add(cls: type[T]) -> type[T]:
             if name in self._entries:
-                raise ValueError(
-                    f"{self.kind} {name!r} is already registered "
-                    f"(by {self._entries[name].__qualname__})"
-                )
+                raise ValueError(f"{self.kind} {name!r} is already registered (by {self._entries[name].__qualname__})")
             self._entries[name] = cls
             cls.registered_name = name
             return cls
@@ -39,9 +36,7 @@ class Registry(Generic[T]):
 
     def get(self, name: str) -> type[T]:
         if not isinstance(name, str) or name not in self._entries:
-            raise ConfigError(
-                f"unknown {self.kind} {name!r}; allowed: {', '.join(self.names())}"
-            )
+            raise ConfigError(f"unknown {self.kind} {name!r}; allowed: {', '.join(self.names())}")
         return self._entries[name]
 
     def names(self) -> list[str]:
@@ -72,6 +67,8 @@ def check_params(registry: Registry[T], name: str, where: str, fixed: tuple[str,
     return cls
 
 
-def build_registered(registry: Registry[T], name: str, where: str, fixed: tuple[str, ...], *args: Any, **params: Any) -> T:
+def build_registered(
+    registry: Registry[T], name: str, where: str, fixed: tuple[str, ...], *args: Any, **params: Any
+) -> T:
     """``registry[name](*args, **params)`` once ``check_params`` accepts ``params``."""
     return check_params(registry, name, where, fixed, params)(*args, **params)

@@ -46,10 +46,14 @@ def read_layout(path: Path) -> EdfLayout:
             raise DataError(f"{path}: not an EDF/BDF file: {signals} signals and {records} data records in its header")
         signal_header = handle.read(SIGNAL_HEADER_BYTES * signals)
     if len(signal_header) < SIGNAL_HEADER_BYTES * signals:
-        raise DataError(f"{path}: cut short inside its header ({signals} signals need {SIGNAL_HEADER_BYTES * signals} bytes)")
+        raise DataError(
+            f"{path}: cut short inside its header ({signals} signals need {SIGNAL_HEADER_BYTES * signals} bytes)"
+        )
     start = SAMPLES_FIELD_OFFSET * signals
-    samples = [_number(signal_header[start + 8 * i : start + 8 * i + 8], f"samples per record of signal {i + 1}", path)
-               for i in range(signals)]
+    samples = [
+        _number(signal_header[start + 8 * i : start + 8 * i + 8], f"samples per record of signal {i + 1}", path)
+        for i in range(signals)
+    ]
     sample_bytes = 3 if fixed[:1] == b"\xff" else 2
     return EdfLayout(FIXED_HEADER_BYTES * (signals + 1), records, sum(samples) * sample_bytes)
 

@@ -14,9 +14,7 @@ NOTCH_QUALITY = 30.0
 """Quality factor of the notch: about 2 Hz wide at 50/60 Hz."""
 
 
-def design_sos(
-    sfreq: float, l_freq: float | None, h_freq: float | None, notch: float | None, order: int
-) -> np.ndarray:
+def design_sos(sfreq: float, l_freq: float | None, h_freq: float | None, notch: float | None, order: int) -> np.ndarray:
     """Butterworth band-pass (or high/low-pass when one edge is None) of ``order``,
     then an optional notch at ``notch`` Hz, as stacked second-order sections."""
     nyquist = sfreq / 2

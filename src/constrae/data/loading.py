@@ -30,7 +30,8 @@ def check_matrix(X, where: str, n_features: int | None = None) -> np.ndarray:
         row, col = np.argwhere(bad)[0]
         raise DataError(
             f"{where}: {int(bad.sum())} NaN/inf values, the first at row {row}, column {col} ({X[row, col]}"
-            + ("" if not np.isfinite(X[row, col]) else ", beyond float32's range") + ")"
+            + ("" if not np.isfinite(X[row, col]) else ", beyond float32's range")
+            + ")"
         )
     return X32
 

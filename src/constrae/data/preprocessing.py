@@ -84,10 +84,14 @@ class Preprocessing:
     def causal_filter(self) -> CausalFilter:
         """A fresh filter in the rest state, for one recording or stream."""
         cfg = self.config
-        return CausalFilter(design_sos(self.sfreq, cfg.l_freq, cfg.h_freq, cfg.notch, cfg.filter_order), len(self.channels))
+        return CausalFilter(
+            design_sos(self.sfreq, cfg.l_freq, cfg.h_freq, cfg.notch, cfg.filter_order), len(self.channels)
+        )
 
     @classmethod
-    def fit(cls, recordings: list[Recording], config: EEGConfig, exclude_spans: list[np.ndarray] | None = None) -> "Preprocessing":
+    def fit(
+        cls, recordings: list[Recording], config: EEGConfig, exclude_spans: list[np.ndarray] | None = None
+    ) -> "Preprocessing":
         """Channel set and rate from the recordings, statistics from their training windows.
 
         ``exclude_spans[i]`` lists [begin, end) sample spans of recording i that no

@@ -89,8 +89,14 @@ def read_recording(path: str | Path, sfreq: float | None = None, channels: list[
         signals_CT, header = _read_npy(path) if suffix == ".npy" else _read_csv(path)
         names = channels or header
         if not names:
-            return Recording(signals_CT, float(sfreq), tuple(f"ch{i}" for i in range(len(signals_CT))),
-                             Events.none(), str(path), named_channels=False)
+            return Recording(
+                signals_CT,
+                float(sfreq),
+                tuple(f"ch{i}" for i in range(len(signals_CT))),
+                Events.none(),
+                str(path),
+                named_channels=False,
+            )
         return Recording(signals_CT, float(sfreq), standard_names(names), Events.none(), str(path))
     if suffix in EDF_SUFFIXES:
         check_complete(path)
@@ -129,7 +135,11 @@ def _read_with_mne(path: Path) -> Recording:
     sfreq = float(raw.info["sfreq"])
     annotations = raw.annotations
     onsets_E = np.round((annotations.onset - raw.first_time) * sfreq).astype(np.int64)
-    events = Events(onsets_E, np.round(annotations.duration * sfreq).astype(np.int64), np.array([str(d) for d in annotations.description], dtype="U"))
+    events = Events(
+        onsets_E,
+        np.round(annotations.duration * sfreq).astype(np.int64),
+        np.array([str(d) for d in annotations.description], dtype="U"),
+    )
     return Recording(raw.get_data(), sfreq, tuple(raw.ch_names), events, str(path))
 
 
@@ -149,12 +159,17 @@ def _read_npz(path: Path) -> Recording:
     events = Events.none()
     if "event_onsets" in members:
         onsets_E = real_samples(members["event_onsets"], f"{path}: event_onsets").astype(np.int64).ravel()
-        durations_E = (real_samples(members["event_durations"], f"{path}: event_durations").astype(np.int64).ravel()
-                       if "event_durations" in members else np.zeros_like(onsets_E))
+        durations_E = (
+            real_samples(members["event_durations"], f"{path}: event_durations").astype(np.int64).ravel()
+            if "event_durations" in members
+            else np.zeros_like(onsets_E)
+        )
         labels_E = members.get("event_labels", np.zeros(0)).astype(str).ravel()
         if not len(onsets_E) == len(durations_E) == len(labels_E):
-            raise DataError(f"{path}: {len(onsets_E)} event_onsets, {len(durations_E)} event_durations and "
-                            f"{len(labels_E)} event_labels; they must be as many")
+            raise DataError(
+                f"{path}: {len(onsets_E)} event_onsets, {len(durations_E)} event_durations and "
+                f"{len(labels_E)} event_labels; they must be as many"
+            )
         events = Events(onsets_E, durations_E, labels_E)
     sfreq = real_samples(members["sfreq"], f"{path}: sfreq").item()
     signals_CT = real_samples(members["signals"], f"{path}: signals")

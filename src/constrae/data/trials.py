@@ -24,11 +24,16 @@ class Trials(NamedTuple):
     spans_N2: np.ndarray
     """[onset, onset + duration) of each trial's event, in samples."""
 
-    def gather(self, recordings: list[Recording], windows_at: Callable[[Recording, np.ndarray], np.ndarray]) -> np.ndarray:
+    def gather(
+        self, recordings: list[Recording], windows_at: Callable[[Recording, np.ndarray], np.ndarray]
+    ) -> np.ndarray:
         """``windows_at(recording, starts)`` for each recording's trials, concatenated in trial order."""
-        return np.concatenate([
-            windows_at(recording, self.starts_N[self.recording_N == index]) for index, recording in enumerate(recordings)
-        ])
+        return np.concatenate(
+            [
+                windows_at(recording, self.starts_N[self.recording_N == index])
+                for index, recording in enumerate(recordings)
+            ]
+        )
 
     def spans_in(self, recording: int, subset_N: np.ndarray | None = None) -> np.ndarray:
         """Event spans of the trials (all, or those indexed by ``subset_N``) in one recording."""

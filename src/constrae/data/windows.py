@@ -23,7 +23,7 @@ def windows_at(signals_CT: np.ndarray, starts_N: np.ndarray, window: int) -> np.
     starts_N = np.asarray(starts_N, dtype=np.int64)
     if len(starts_N) == 0:
         return np.zeros((0, signals_CT.shape[0], window), signals_CT.dtype)
-    if (starts_N.min() < 0 or starts_N.max() + window > signals_CT.shape[1]):
+    if starts_N.min() < 0 or starts_N.max() + window > signals_CT.shape[1]:
         raise DataError(
             f"windows of {window} samples at starts {starts_N.min()}..{starts_N.max()} "
             f"run past the recording's {signals_CT.shape[1]} samples"

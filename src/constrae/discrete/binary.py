@@ -42,15 +42,27 @@ class Binary(CodeActivation):
     ) -> None:
         super().__init__(hidden_size)
         where = "model.activation_params"
-        require(surrogate in ("identity", "sigmoid"), f"{where}.surrogate",
-                f"{surrogate!r} is not allowed; allowed: identity, sigmoid")
-        require(isinstance(temperature, (int, float)) and temperature > 0, f"{where}.temperature",
-                f"must be a number > 0, got {temperature!r}")
+        require(
+            surrogate in ("identity", "sigmoid"),
+            f"{where}.surrogate",
+            f"{surrogate!r} is not allowed; allowed: identity, sigmoid",
+        )
+        require(
+            isinstance(temperature, (int, float)) and temperature > 0,
+            f"{where}.temperature",
+            f"must be a number > 0, got {temperature!r}",
+        )
         require(isinstance(sign, bool), f"{where}.sign", f"expected true or false, got {sign!r}")
-        require(isinstance(learn_threshold, bool), f"{where}.learn_threshold",
-                f"expected true or false, got {learn_threshold!r}")
-        require(isinstance(anneal_epochs, int) and anneal_epochs >= 0, f"{where}.anneal_epochs",
-                f"must be an integer >= 0, got {anneal_epochs!r}")
+        require(
+            isinstance(learn_threshold, bool),
+            f"{where}.learn_threshold",
+            f"expected true or false, got {learn_threshold!r}",
+        )
+        require(
+            isinstance(anneal_epochs, int) and anneal_epochs >= 0,
+            f"{where}.anneal_epochs",
+            f"must be an integer >= 0, got {anneal_epochs!r}",
+        )
         self.surrogate, self.temperature, self.sign = surrogate, float(temperature), sign
         self.anneal_epochs = anneal_epochs
         self.output_range = (-1.0, 1.0) if sign else (0.0, 1.0)

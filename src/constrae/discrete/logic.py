@@ -23,7 +23,7 @@ the same evaluator checks the binarised codes exactly.
 """
 
 import re
-from typing import NamedTuple, Union
+from typing import NamedTuple
 
 import torch
 
@@ -45,9 +45,16 @@ class Apply(NamedTuple):
     position: int
 
 
-Expr = Union[Unit, Apply]
-_ARITY = {"not": (1, 1), "implies": (2, 2), "and": (2, None), "or": (2, None), "exclusive": (2, None),
-          "at_most": (2, None), "at_least": (2, None)}
+Expr = Unit | Apply
+_ARITY = {
+    "not": (1, 1),
+    "implies": (2, 2),
+    "and": (2, None),
+    "or": (2, None),
+    "exclusive": (2, None),
+    "at_most": (2, None),
+    "at_least": (2, None),
+}
 _TAKES_GROUPS = {"and", "or", "exclusive", "at_most", "at_least"}
 _TOKEN = re.compile(r"\s*(?:(?P<name>[A-Za-z_][A-Za-z_0-9]*)|(?P<int>\d+)|(?P<punct>[(),]))")
 _UNIT = re.compile(r"u(\d+)")
@@ -104,10 +111,14 @@ class _Parser:
             return Unit(int(unit.group(1)))
         if name in self.groups:
             if not group_allowed:
-                raise self.fail(f"group {name!r} can only be an argument of {', '.join(sorted(_TAKES_GROUPS))}", position)
+                raise self.fail(
+                    f"group {name!r} can only be an argument of {', '.join(sorted(_TAKES_GROUPS))}", position
+                )
             return tuple(Unit(j) for j in self.groups[name])
-        raise self.fail(f"unknown unit or group {name!r} (units are u0, u1, ...; groups: "
-                        f"{', '.join(self.groups) or 'none'})", position)
+        raise self.fail(
+            f"unknown unit or group {name!r} (units are u0, u1, ...; groups: {', '.join(self.groups) or 'none'})",
+            position,
+        )
 
     def apply(self, function: str, position: int) -> Apply:
         if function not in _ARITY:
@@ -120,7 +131,7 @@ class _Parser:
         while True:
             arg = self.expr(group_allowed=function in _TAKES_GROUPS)
             args.extend(arg if type(arg) is tuple else [arg])  # a group: its units
-            if self.tokens[self.i:self.i + 1] and self.tokens[self.i][1] == ",":
+            if self.tokens[self.i : self.i + 1] and self.tokens[self.i][1] == ",":
                 self.i += 1
                 continue
             break
@@ -128,7 +139,9 @@ class _Parser:
         low, high = _ARITY[function]
         n = len(args)
         if n < low or (high is not None and n > high):
-            raise self.fail(f"{function} takes {low if high == low else f'at least {low}'} arguments, got {n}", position)
+            raise self.fail(
+                f"{function} takes {low if high == low else f'at least {low}'} arguments, got {n}", position
+            )
         if counted:
             # at_most(m) and at_least(0) of m arguments hold always: refused as mistakes.
             m = n - 1

@@ -57,13 +57,19 @@ class Phase2Config:
     def __post_init__(self) -> None:
         require(self.anneal_epochs >= 0, "anneal_epochs", f"must be >= 0, got {self.anneal_epochs}")
         require(self.finetune_epochs >= 0, "finetune_epochs", f"must be >= 0, got {self.finetune_epochs}")
-        require(self.anneal_epochs + self.finetune_epochs >= 1, "finetune_epochs",
-                "anneal_epochs + finetune_epochs must be >= 1")
+        require(
+            self.anneal_epochs + self.finetune_epochs >= 1,
+            "finetune_epochs",
+            "anneal_epochs + finetune_epochs must be >= 1",
+        )
         require(self.temperature > 0, "temperature", f"must be > 0, got {self.temperature}")
         require(self.lr > 0, "lr", f"must be > 0, got {self.lr}")
         require(self.batch_size >= 1, "batch_size", f"must be >= 1, got {self.batch_size}")
-        require(self.val_fraction is None or 0 <= self.val_fraction < 1, "val_fraction",
-                f"must be in [0, 1), got {self.val_fraction}")
+        require(
+            self.val_fraction is None or 0 <= self.val_fraction < 1,
+            "val_fraction",
+            f"must be in [0, 1), got {self.val_fraction}",
+        )
         if self.constraints is not None:
             from constrae.constraints import build_constraints
 
@@ -89,16 +95,24 @@ class Phase2Result(NamedTuple):
 def stage_config(phase1: RunConfig, phase2: Phase2Config, anneal_epochs: int, epochs: int) -> RunConfig:
     """The RunConfig of one phase-2 stage: phase 1's model with binary units."""
     params = {
-        "surrogate": phase2.surrogate, "temperature": phase2.temperature, "sign": phase2.sign,
-        "learn_threshold": phase2.learn_threshold, "anneal_epochs": anneal_epochs,
+        "surrogate": phase2.surrogate,
+        "temperature": phase2.temperature,
+        "sign": phase2.sign,
+        "learn_threshold": phase2.learn_threshold,
+        "anneal_epochs": anneal_epochs,
     }
     return replace(
         phase1,
         model=replace(phase1.model, activation="binary", activation_params=params),
         constraints=phase1.constraints if phase2.constraints is None else phase2.constraints,
-        train=TrainConfig(optimizer="adam", lr=phase2.lr, batch_size=phase2.batch_size, epochs=max(epochs, 1),
-                          val_fraction=phase1.train.val_fraction if phase2.val_fraction is None else phase2.val_fraction,
-                          seed=phase2.seed),
+        train=TrainConfig(
+            optimizer="adam",
+            lr=phase2.lr,
+            batch_size=phase2.batch_size,
+            epochs=max(epochs, 1),
+            val_fraction=phase1.train.val_fraction if phase2.val_fraction is None else phase2.val_fraction,
+            seed=phase2.seed,
+        ),
     )
 
 
@@ -110,8 +124,9 @@ def transfer_weights(source: dict[str, torch.Tensor], model: Autoencoder) -> Non
         raise CheckpointError(f"phase 2 model has no place for phase-1 tensors {lost}; keep the phase-1 constraints")
     for name, tensor in source.items():
         if tensor.shape != target[name].shape:
-            raise CheckpointError(f"phase-1 tensor {name} has shape {tuple(tensor.shape)}, phase 2 expects "
-                                  f"{tuple(target[name].shape)}")
+            raise CheckpointError(
+                f"phase-1 tensor {name} has shape {tuple(tensor.shape)}, phase 2 expects {tuple(target[name].shape)}"
+            )
     model.load_state_dict({**target, **source})
 
 

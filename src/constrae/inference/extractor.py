@@ -42,7 +42,8 @@ class FeatureExtractor:
         """True when the encoder takes filtered windows as they are (standardisation inside the encoder)."""
         statistics = (
             {"channel_mean": preprocessing.channel_mean_C, "channel_std": preprocessing.channel_std_C}
-            if self.raw_windows else {}
+            if self.raw_windows
+            else {}
         )
         # The temporal fold is the cheapest spatiotemporal path at one window per call (bench latency).
         fold = "temporal" if getattr(type(model.encoder), "registered_name", "") == "spatiotemporal" else "none"

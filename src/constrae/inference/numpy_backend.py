@@ -105,9 +105,7 @@ def _stage(model: Autoencoder, fold: str, scale_N: np.ndarray, shift_N: np.ndarr
     if fold == "temporal":
         return FoldedSpatioTemporalStage(S_VC, _array(encoder.code_weight_HVT()).reshape(len(bias_H), -1), bias_H)
     G_VFK = _array(encoder.temporal.weight).reshape(encoder.virtual_channels, encoder.filters, encoder.kernel)
-    return SpatioTemporalStage(
-        S_VC, G_VFK, _array(encoder.code_layer.weight), bias_H, encoder.samples, encoder.stride
-    )
+    return SpatioTemporalStage(S_VC, G_VFK, _array(encoder.code_layer.weight), bias_H, encoder.samples, encoder.stride)
 
 
 class NumpyEncoder(Encoder):

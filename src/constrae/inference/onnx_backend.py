@@ -83,4 +83,6 @@ def _require(module: str) -> ModuleType:
     try:
         return importlib.import_module(module)
     except ImportError as error:
-        raise ImportError(f'constrae.inference.onnx_backend needs {module}; install it with: pip install "constrae[onnx]"') from error
+        raise ImportError(
+            f'constrae.inference.onnx_backend needs {module}; install it with: pip install "constrae[onnx]"'
+        ) from error

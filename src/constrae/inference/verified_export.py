@@ -72,8 +72,14 @@ def export_verified(model: Autoencoder, output: Path, int8: bool, probe_BN: np.n
         fp32 = export_onnx(model, Path(scratch) / "encoder.onnx")
         candidates = [(fp32, output, FP32_BIT_TOLERANCE if bits else FP32_TOLERANCE, False)]
         if int8:
-            candidates.append((quantize_int8(fp32, Path(scratch) / "encoder.int8.onnx"),
-                               output.with_suffix(".int8.onnx"), INT8_BIT_TOLERANCE if bits else INT8_TOLERANCE, gated))
+            candidates.append(
+                (
+                    quantize_int8(fp32, Path(scratch) / "encoder.int8.onnx"),
+                    output.with_suffix(".int8.onnx"),
+                    INT8_BIT_TOLERANCE if bits else INT8_TOLERANCE,
+                    gated,
+                )
+            )
         checked = []
         for written, final, tolerance, compare_kept in candidates:
             error = code_disagreement(OnnxEncoder(written)(probe_BN), expected_BH, compare_kept)
@@ -83,6 +89,6 @@ def export_verified(model: Autoencoder, output: Path, int8: bool, probe_BN: np.n
                     "on the probe inputs; nothing written"
                 )
             checked.append(ExportedFile(final, error, tolerance))
-        for (written, final, _, _) in candidates:
+        for written, final, _, _ in candidates:
             os.replace(written, final)
     return checked

@@ -25,7 +25,15 @@ METRICS_FILE = "metrics.jsonl"
 PREPROCESSING_FILE = "preprocessing.json"
 FINGERPRINT_FILE = "fingerprint.json"
 SUMMARY_FILE = "summary.json"
-RUN_FILES = (CONFIG_FILE, MODEL_FILE, TRAINER_STATE_FILE, METRICS_FILE, PREPROCESSING_FILE, FINGERPRINT_FILE, SUMMARY_FILE)
+RUN_FILES = (
+    CONFIG_FILE,
+    MODEL_FILE,
+    TRAINER_STATE_FILE,
+    METRICS_FILE,
+    PREPROCESSING_FILE,
+    FINGERPRINT_FILE,
+    SUMMARY_FILE,
+)
 """Every file a run folder may hold, besides its figures."""
 MODEL_FORMAT = "constrae-model/1"
 TRAINER_STATE_FORMAT = "constrae-trainer-state/1"
@@ -178,8 +186,11 @@ def check_run_inputs(run_dir: Path, config: RunConfig) -> None:
     for a run folder written before fingerprints were kept."""
     path = Path(run_dir) / FINGERPRINT_FILE
     if not path.is_file():
-        warnings.warn(f"{run_dir} has no {FINGERPRINT_FILE} (an older run): its data cannot be checked",
-                      CheckpointWarning, stacklevel=2)
+        warnings.warn(
+            f"{run_dir} has no {FINGERPRINT_FILE} (an older run): its data cannot be checked",
+            CheckpointWarning,
+            stacklevel=2,
+        )
         return
     try:
         stored = json.loads(path.read_text())

@@ -36,7 +36,9 @@ def config_sha256(config: RunConfig) -> str:
 def fingerprint(config: RunConfig) -> dict[str, Any]:
     return {
         "config_sha256": config_sha256(config),
-        "files": [{"path": str(p), "size": p.stat().st_size, "sha256": file_sha256(p)} for p in data_files(config.data)],
+        "files": [
+            {"path": str(p), "size": p.stat().st_size, "sha256": file_sha256(p)} for p in data_files(config.data)
+        ],
     }
 
 

@@ -21,9 +21,7 @@ def from_dict(cls: type[D], mapping: Any, where: str) -> D:
     fields = {f.name: f for f in dataclasses.fields(cls) if f.init}
     unknown = sorted(set(mapping) - set(fields), key=str)
     if unknown:
-        raise ConfigError(
-            f"{where}: unknown key {unknown[0]!r}; allowed: {', '.join(sorted(fields))}"
-        )
+        raise ConfigError(f"{where}: unknown key {unknown[0]!r}; allowed: {', '.join(sorted(fields))}")
     hints = typing.get_type_hints(cls)
     values = {}
     for name, value in mapping.items():
@@ -31,9 +29,7 @@ def from_dict(cls: type[D], mapping: Any, where: str) -> D:
     missing = [
         name
         for name, f in fields.items()
-        if name not in values
-        and f.default is dataclasses.MISSING
-        and f.default_factory is dataclasses.MISSING
+        if name not in values and f.default is dataclasses.MISSING and f.default_factory is dataclasses.MISSING
     ]
     if missing:
         raise ConfigError(f"{where}: missing required key {missing[0]!r}")
@@ -42,11 +38,7 @@ def from_dict(cls: type[D], mapping: Any, where: str) -> D:
 
 def to_dict(config: Any) -> dict[str, Any]:
     """Plain-data view of a config dataclass (tuples become lists)."""
-    return {
-        f.name: _plain(getattr(config, f.name))
-        for f in dataclasses.fields(config)
-        if f.init
-    }
+    return {f.name: _plain(getattr(config, f.name)) for f in dataclasses.fields(config) if f.init}
 
 
 def _plain(value: Any) -> Any:

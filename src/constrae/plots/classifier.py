@@ -43,7 +43,9 @@ def confusion_matrix(y_true: np.ndarray, y_pred: np.ndarray, class_names: list[s
     return figure
 
 
-def reconstructions(X_BN: np.ndarray, reconstruction_BN: np.ndarray, image_shape: tuple[int, int], n: int = 10) -> Figure:
+def reconstructions(
+    X_BN: np.ndarray, reconstruction_BN: np.ndarray, image_shape: tuple[int, int], n: int = 10
+) -> Figure:
     """The first ``n`` inputs (top row) above their reconstructions (bottom row)."""
     X_BN, reconstruction_BN = np.asarray(X_BN), np.asarray(reconstruction_BN)
     if X_BN.shape != reconstruction_BN.shape or X_BN.shape[1] != math.prod(image_shape):

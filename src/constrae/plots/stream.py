@@ -21,6 +21,9 @@ def write_feature_plot(path: str | Path, windows: list[StreamFeatures], source: 
         figure.colorbar(image, ax=axes, label="code value")
     else:
         axes.text(0.5, 0.5, "no windows were encoded", ha="center", va="center", transform=axes.transAxes)
-    axes.set(xlabel="stream time since the first plotted window (s)", ylabel="code",
-             title=f"Features of LSL stream {source!r} ({len(windows)} windows)")
+    axes.set(
+        xlabel="stream time since the first plotted window (s)",
+        ylabel="code",
+        title=f"Features of LSL stream {source!r} ({len(windows)} windows)",
+    )
     return save_figure(figure, path)

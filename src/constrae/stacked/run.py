@@ -10,9 +10,8 @@ import torch
 
 from constrae.data.datasets.shapes import SHAPE_NAMES, make_shapes
 from constrae.data.loading import check_matrix, read_npy
-from constrae.errors import CheckpointError, DataError
+from constrae.errors import DataError
 from constrae.io.atomic import atomic_write_text
-from constrae.io.checkpoint import CONFIG_FILE
 from constrae.io.run import check_new_run_folder
 from constrae.plots.tables import markdown_table
 from constrae.stacked.config import LabelledDataConfig, StackRunConfig

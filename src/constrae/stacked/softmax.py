@@ -65,9 +65,9 @@ def train_classifier(
         return F.cross_entropy(logits_of(rows), y_B[rows]) + 0.5 * config.weight_decay * decay
 
     losses = []
+    last: dict[str, float] = {}
     for epoch in range(config.epochs):
         if config.optimizer == "lbfgs":
-            last = {}
 
             def closure() -> torch.Tensor:
                 optimizer.zero_grad(set_to_none=True)

@@ -18,7 +18,9 @@ from constrae.stacked.network import StackedNetwork, build_network
 STACK_FORMAT = "constrae-stack/1"
 
 
-def save_stack(folder: str | Path, config: StackConfig, network: StackedNetwork, classes: np.ndarray, n_features: int) -> Path:
+def save_stack(
+    folder: str | Path, config: StackConfig, network: StackedNetwork, classes: np.ndarray, n_features: int
+) -> Path:
     """Write the stack into ``folder``; the weights first, so config.json marks a whole stack."""
     folder = Path(folder)
     tensors = {name: tensor.contiguous() for name, tensor in network.state_dict().items()}
@@ -43,7 +45,9 @@ def load_stack(folder: str | Path) -> tuple[StackConfig, StackedNetwork, np.ndar
     try:
         description = json.loads(config_path.read_text())
         if description.get("format") != STACK_FORMAT:
-            raise CheckpointError(f"{config_path}: expected format {STACK_FORMAT!r}, found {description.get('format')!r}")
+            raise CheckpointError(
+                f"{config_path}: expected format {STACK_FORMAT!r}, found {description.get('format')!r}"
+            )
         config = StackConfig.from_mapping(description["stack"], where=f"{config_path} stack")
         classes, n_features = np.asarray(description["classes"]), int(description["n_features"])
     except (json.JSONDecodeError, KeyError, TypeError, ConfigError) as error:

@@ -65,14 +65,27 @@ class BenchResult(NamedTuple):
 
 
 def _replay_process(recording: Path, name: str, seconds: float | None, json_path: Path) -> subprocess.Popen:
-    command = [sys.executable, "-m", "constrae.cli", "replay", str(recording), "--name", name,
-               "--wait-for-consumer", str(REPLAY_START_TIMEOUT_S), "--json", str(json_path)]
+    command = [
+        sys.executable,
+        "-m",
+        "constrae.cli",
+        "replay",
+        str(recording),
+        "--name",
+        name,
+        "--wait-for-consumer",
+        str(REPLAY_START_TIMEOUT_S),
+        "--json",
+        str(json_path),
+    ]
     if seconds is not None:
         command += ["--seconds", str(seconds)]
     return subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
 
 
-def bench_one(run_dir: Path, recording: Path, seconds: float | None, hop: float, log: Callable[[str], None]) -> BenchResult:
+def bench_one(
+    run_dir: Path, recording: Path, seconds: float | None, hop: float, log: Callable[[str], None]
+) -> BenchResult:
     from constrae.data import read_recording
 
     extractor = FeatureExtractor.load(run_dir)
@@ -86,7 +99,9 @@ def bench_one(run_dir: Path, recording: Path, seconds: float | None, hop: float,
     player = _replay_process(recording, name, seconds, replay_json)
     load_before = os.getloadavg()
     try:
-        config = ServeConfig(name, StreamingConfig(hop), resolve_timeout_s=REPLAY_START_TIMEOUT_S, reconnect_timeout_s=1.0)
+        config = ServeConfig(
+            name, StreamingConfig(hop), resolve_timeout_s=REPLAY_START_TIMEOUT_S, reconnect_timeout_s=1.0
+        )
         with warnings.catch_warnings(record=True) as caught:
             warnings.simplefilter("always", StreamWarning)
             summary = serve(extractor, config)
@@ -101,12 +116,22 @@ def bench_one(run_dir: Path, recording: Path, seconds: float | None, hop: float,
     for warning in caught[: len(caught) - ends_with_loss]:
         log(f"warning: {warning.message}")
     encoder_path = extractor.encoder.backend
-    return BenchResult(run_dir.name, str(run_dir), extractor.preprocessing.config.representation, encoder_path,
-                       expected, load_before, os.getloadavg(), summary, replay_summary)
+    return BenchResult(
+        run_dir.name,
+        str(run_dir),
+        extractor.preprocessing.config.representation,
+        encoder_path,
+        expected,
+        load_before,
+        os.getloadavg(),
+        summary,
+        replay_summary,
+    )
 
 
-def run_bench(run_dirs: list[Path] | None, recording: Path, seconds: float | None, hop: float,
-              log: Callable[[str], None]) -> list[BenchResult]:
+def run_bench(
+    run_dirs: list[Path] | None, recording: Path, seconds: float | None, hop: float, log: Callable[[str], None]
+) -> list[BenchResult]:
     """Serve each run folder over a replay of ``recording``; without run folders, train the
     two S001 examples first (about 10 s and 1 min)."""
     if run_dirs:
@@ -125,9 +150,11 @@ def _row(result: BenchResult) -> str:
     s, lat, proc = result.summary, result.summary.latency, result.summary.processing
     met = "yes" if lat.p99_ms <= P99_LIMIT_MS and s.dropped == 0 else "no"
     return (
-        f"| {result.model} ({result.representation}, {result.encoder_path}) | {s.windows} / {result.expected_windows} | "
+        f"| {result.model} ({result.representation}, {result.encoder_path}) "
+        f"| {s.windows} / {result.expected_windows} | "
         f"{s.dropped} | {s.gaps} | {s.late_chunks} | {lat.p50_ms:.2f} | {lat.p95_ms:.2f} | {lat.p99_ms:.2f} | "
-        f"{lat.max_ms:.2f} | {proc.p99_ms:.2f} | {result.replay.p99_push_delay_ms:.2f} | {result.load_before[0]:.2f} | {met} |"
+        f"{lat.max_ms:.2f} | {proc.p99_ms:.2f} | {result.replay.p99_push_delay_ms:.2f} "
+        f"| {result.load_before[0]:.2f} | {met} |"
     )
 
 
@@ -143,19 +170,29 @@ def format_table(results: list[BenchResult]) -> str:
 def write_report(results: list[BenchResult], out: Path) -> tuple[str, list[Path]]:
     """The Markdown table, and stream.md + stream.json written into ``out``."""
     table = format_table(results)
-    stamp = datetime.datetime.now(datetime.timezone.utc).isoformat(timespec="seconds")
+    stamp = datetime.datetime.now(datetime.UTC).isoformat(timespec="seconds")
     mapping = {
         "format": FORMAT,
         "settings": {"when": stamp, "cpu_count": os.cpu_count(), "p99_limit_ms": P99_LIMIT_MS, "threads": 1},
         "results": [
-            {**{k: v for k, v in r._asdict().items() if k not in ("summary", "replay")}, "replay": r.replay._asdict(),
-             "summary": {**r.summary._asdict(), "latency": r.summary.latency._asdict(),
-                         "processing": r.summary.processing._asdict()}}
+            {
+                **{k: v for k, v in r._asdict().items() if k not in ("summary", "replay")},
+                "replay": r.replay._asdict(),
+                "summary": {
+                    **r.summary._asdict(),
+                    "latency": r.summary.latency._asdict(),
+                    "processing": r.summary.processing._asdict(),
+                },
+            }
             for r in results
         ],
     }
-    note = (f"Latency from each window's last sample's LSL time stamp to just after its features were pushed; "
-            f"replay in another process (its own push delay counts in the latency); one thread; {stamp}.\n\n")
-    paths = [atomic_write_text(out / "stream.md", note + table + "\n"),
-             atomic_write_text(out / "stream.json", json.dumps(mapping, indent=2))]
+    note = (
+        f"Latency from each window's last sample's LSL time stamp to just after its features were pushed; "
+        f"replay in another process (its own push delay counts in the latency); one thread; {stamp}.\n\n"
+    )
+    paths = [
+        atomic_write_text(out / "stream.md", note + table + "\n"),
+        atomic_write_text(out / "stream.json", json.dumps(mapping, indent=2)),
+    ]
     return table, paths

@@ -91,13 +91,22 @@ class StreamCounters:
         elapsed = max(time.monotonic() - self.started, 1e-9)
         recent = LatencySummary.of(self.latencies_s[-STATUS_WINDOW:])
         return (
-            f"{self.windows / elapsed:5.1f} windows/s  latency p50 {recent.p50_ms:6.2f} ms  p99 {recent.p99_ms:6.2f} ms  "
+            f"{self.windows / elapsed:5.1f} windows/s  "
+            f"latency p50 {recent.p50_ms:6.2f} ms  p99 {recent.p99_ms:6.2f} ms  "
             f"dropped {dropped}  gaps {self.gaps}  late {self.late_chunks}  reconnects {self.reconnects}"
         )
 
     def summary(self, dropped: int, stopped: str) -> StreamSummary:
         return StreamSummary(
-            self.windows, dropped, self.gaps, self.missing_samples, self.late_chunks, self.reconnects,
-            self.samples, time.monotonic() - self.started, LatencySummary.of(self.latencies_s),
-            LatencySummary.of(self.processing_s), stopped,
+            self.windows,
+            dropped,
+            self.gaps,
+            self.missing_samples,
+            self.late_chunks,
+            self.reconnects,
+            self.samples,
+            time.monotonic() - self.started,
+            LatencySummary.of(self.latencies_s),
+            LatencySummary.of(self.processing_s),
+            stopped,
         )

@@ -92,7 +92,11 @@ def fit_decoder(
     trials = trials_of(recordings, labels, offset_seconds, extractor.preprocessing.window)
     features_NH = trials.gather(recordings, extractor.transform_recording)
     if len(set(trials.labels_N.tolist())) < 2:
-        raise DataError(f"{', '.join(map(str, paths))}: trials of only one label, {trials.labels_N[0]!r}; a decoder needs two")
+        raise DataError(
+            f"{', '.join(map(str, paths))}: trials of only one label, {trials.labels_N[0]!r}; a decoder needs two"
+        )
     folds = min(5, int(np.unique(trials.labels_N, return_counts=True)[1].min()))
-    accuracy = float(cross_val_score(_lda(), features_NH, trials.labels_N, cv=folds).mean()) if folds >= 2 else float("nan")
+    accuracy = (
+        float(cross_val_score(_lda(), features_NH, trials.labels_N, cv=folds).mean()) if folds >= 2 else float("nan")
+    )
     return LinearDecoder.fit(features_NH, trials.labels_N), accuracy

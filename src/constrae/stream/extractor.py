@@ -67,7 +67,9 @@ class StreamingExtractor:
         n_channels = len(self.preprocessing.channels)
         self.channel_index_C = np.arange(n_channels) if channel_index_C is None else np.asarray(channel_index_C)
         if self.channel_index_C.shape != (n_channels,):
-            raise DataError(f"channel_index_C: {len(self.channel_index_C)} indices for the model's {n_channels} channels")
+            raise DataError(
+                f"channel_index_C: {len(self.channel_index_C)} indices for the model's {n_channels} channels"
+            )
         # Every sample is written twice, at i % w and i % w + w, so the newest window is one contiguous slice.
         self._ring_C2W = np.zeros((n_channels, 2 * self.window))
         self.dropped = 0
@@ -88,7 +90,9 @@ class StreamingExtractor:
         if len(timestamps_T) == 0:
             return []
         if samples_TS.shape[1] <= self.channel_index_C.max():
-            raise DataError(f"stream chunk: {samples_TS.shape[1]} channels, the model reads channel {self.channel_index_C.max()}")
+            raise DataError(
+                f"stream chunk: {samples_TS.shape[1]} channels, the model reads channel {self.channel_index_C.max()}"
+            )
         filtered_CT = self.filter(samples_TS[:, self.channel_index_C].T)
         ends_E = self._window_ends(len(timestamps_T))
         if self.config.drop_stale and len(ends_E) > 1:

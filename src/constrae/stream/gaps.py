@@ -20,6 +20,4 @@ def find_gaps(previous_stamp: float | None, timestamps_T: np.ndarray, sfreq: flo
     stamps = timestamps_T if previous_stamp is None else np.concatenate([[previous_stamp], timestamps_T])
     steps = np.diff(stamps) * sfreq
     offset = 1 if previous_stamp is None else 0
-    return [
-        Gap(int(k) + offset, max(1, int(round(steps[k])) - 1)) for k in np.flatnonzero(steps > gap_periods)
-    ]
+    return [Gap(int(k) + offset, max(1, int(round(steps[k])) - 1)) for k in np.flatnonzero(steps > gap_periods)]

@@ -4,7 +4,9 @@ from constrae.stream._imports import pylsl
 from constrae.stream.matching import StreamLayout
 
 
-def make_info(name: str, kind: str, labels: list[str], sfreq: float, channel_format: str, source_id: str, unit: str = ""):
+def make_info(
+    name: str, kind: str, labels: list[str], sfreq: float, channel_format: str, source_id: str, unit: str = ""
+):
     """A pylsl.StreamInfo with one labelled channel per label (``channel_format``: float32, double64, int8, string)."""
     lsl = pylsl()
     info = lsl.StreamInfo(name, kind, len(labels), sfreq, getattr(lsl, f"cf_{channel_format}"), source_id)

@@ -67,7 +67,9 @@ class LslSource:
         return cls(inlet, layout, index_C)
 
     @classmethod
-    def reopen(cls, name: str, preprocessing: Preprocessing, give_up_s: float, interrupted=lambda: False) -> "LslSource | None":
+    def reopen(
+        cls, name: str, preprocessing: Preprocessing, give_up_s: float, interrupted=lambda: False
+    ) -> "LslSource | None":
         """Resolve again until the stream is back (and still fits), or None after ``give_up_s``."""
         deadline = time.monotonic() + give_up_s
         while time.monotonic() < deadline and not interrupted():

@@ -45,7 +45,8 @@ def channel_index(preprocessing: Preprocessing, layout: StreamLayout) -> np.ndar
     if missing:
         raise StreamMismatchError(
             f"{where}: {len(missing)} of the model's {len(wanted)} channels are missing: "
-            f"{', '.join(missing[:8])}{' ...' if len(missing) > 8 else ''} (the stream has {', '.join(layout.labels[:8])}"
+            f"{', '.join(missing[:8])}{' ...' if len(missing) > 8 else ''} "
+            f"(the stream has {', '.join(layout.labels[:8])}"
             f"{' ...' if len(layout.labels) > 8 else ''})"
         )
     return np.array([index[name] for name in wanted])

@@ -79,12 +79,23 @@ def _never() -> bool:
     return False
 
 
-def replay(recording: Recording, config: ReplayConfig, stop: Callable[[], bool] = _never,
-           on_start: Callable[[], None] | None = None) -> ReplaySummary:
+def replay(
+    recording: Recording,
+    config: ReplayConfig,
+    stop: Callable[[], bool] = _never,
+    on_start: Callable[[], None] | None = None,
+) -> ReplaySummary:
     """Publish ``recording`` until its end (or for ever with ``loop``) or ``stop()``; Ctrl-C ends it too."""
     lsl = pylsl()
-    info = make_info(config.name, "EEG", list(recording.channels), recording.sfreq, "double64",
-                     config.source_id or config.name, unit="V")
+    info = make_info(
+        config.name,
+        "EEG",
+        list(recording.channels),
+        recording.sfreq,
+        "double64",
+        config.source_id or config.name,
+        unit="V",
+    )
     chunk = max(1, int(round(config.chunk_seconds * recording.sfreq)))
     outlet = lsl.StreamOutlet(info, chunk_size=chunk)
     if config.wait_for_consumer_s > 0 and outlet.wait_for_consumers(config.wait_for_consumer_s):
@@ -92,7 +103,11 @@ def replay(recording: Recording, config: ReplayConfig, stop: Callable[[], bool] 
     if on_start is not None:
         on_start()
     samples_TS = recording.signals_CT.T.copy()
-    n_play = recording.n_samples if config.seconds is None else min(recording.n_samples, int(config.seconds * recording.sfreq))
+    n_play = (
+        recording.n_samples
+        if config.seconds is None
+        else min(recording.n_samples, int(config.seconds * recording.sfreq))
+    )
     pushed, delays_s, start = 0, [], lsl.local_clock()
     try:
         while not stop() and (config.loop or pushed < n_play):

@@ -84,14 +84,20 @@ def serve(
         raise CheckpointError(f"the decoder takes {decoder.n_features} features, the model gives {hidden_size}")
     source = LslSource.open(config.source, extractor.preprocessing, config.resolve_timeout_s)
     live = StreamingExtractor(extractor, config.streaming, source.channel_index_C)
-    features_out = FeatureOutlet(config.features_name or f"{config.source}-features", hidden_size,
-                                 live.hop / extractor.preprocessing.sfreq, f"{config.source}-features",
-                                 bits=extractor.model.activation.outputs_bits)
+    features_out = FeatureOutlet(
+        config.features_name or f"{config.source}-features",
+        hidden_size,
+        live.hop / extractor.preprocessing.sfreq,
+        f"{config.source}-features",
+        bits=extractor.model.activation.outputs_bits,
+    )
     commands_out = None
     if decoder is not None:
         commands_out = CommandOutlet(config.commands_name or f"{config.source}-commands", f"{config.source}-commands")
     counters = StreamCounters()
-    session = _Session(config, source, live, counters, _Publisher(features_out, commands_out, decoder, counters, on_features))
+    session = _Session(
+        config, source, live, counters, _Publisher(features_out, commands_out, decoder, counters, on_features)
+    )
     deadline = float("inf") if config.duration_s is None else time.monotonic() + config.duration_s
     next_status, stopped = time.monotonic(), "stopped"
     try:
@@ -125,8 +131,14 @@ def _warn(message: str) -> None:
 class _Session:
     """The state of one serving loop between chunks: source, extractor, counters, silence."""
 
-    def __init__(self, config: ServeConfig, source: LslSource, live: StreamingExtractor, counters: StreamCounters,
-                 publish: "_Publisher") -> None:
+    def __init__(
+        self,
+        config: ServeConfig,
+        source: LslSource,
+        live: StreamingExtractor,
+        counters: StreamCounters,
+        publish: "_Publisher",
+    ) -> None:
         self.config, self.source, self.live, self.counters, self.publish = config, source, live, counters, publish
         self.clock = pylsl().local_clock
         self.previous_stamp: float | None = None
@@ -158,11 +170,15 @@ class _Session:
         if arrived - chunk.timestamps_T[0] > self.config.late_s:
             self.counters.late_chunks += 1
         begin = 0
-        for gap in find_gaps(self.previous_stamp, chunk.timestamps_T, self.live.preprocessing.sfreq, self.config.gap_periods):
+        for gap in find_gaps(
+            self.previous_stamp, chunk.timestamps_T, self.live.preprocessing.sfreq, self.config.gap_periods
+        ):
             self._publish_span(chunk, begin, gap.position, arrived)
             self.counters.gaps += 1
             self.counters.missing_samples += gap.missing
-            _warn(f"gap of {gap.missing} samples in LSL stream {self.config.source!r}; the filter starts again from rest")
+            _warn(
+                f"gap of {gap.missing} samples in LSL stream {self.config.source!r}; the filter starts again from rest"
+            )
             self.live.restart()
             begin = gap.position
         self._publish_span(chunk, begin, len(chunk.timestamps_T), arrived)

@@ -41,8 +41,9 @@ class Fold(NamedTuple):
 
 
 def eeg_config(evaluation: EvaluationConfig) -> EEGConfig:
-    return EEGConfig(window_seconds=TRIAL_SECONDS, hop_seconds=TRAINING_HOP_SECONDS,
-                     representation=evaluation.representation)
+    return EEGConfig(
+        window_seconds=TRIAL_SECONDS, hop_seconds=TRAINING_HOP_SECONDS, representation=evaluation.representation
+    )
 
 
 @functools.cache
@@ -56,10 +57,12 @@ def folds_of(subject: str, task_name: str, folds: int, representation: str) -> l
     for train_N, test_N in splits_for(len(y_N), folds):
         spans = [trials.spans_in(i, test_N) for i in range(len(task.recordings))]
         preprocessing = Preprocessing.fit(task.recordings, config, spans)
-        X_train = np.concatenate([
-            preprocessing.model_inputs(recording, preprocessing.training_starts(recording, spans_S2))
-            for recording, spans_S2 in zip(task.recordings, spans)
-        ])
+        X_train = np.concatenate(
+            [
+                preprocessing.model_inputs(recording, preprocessing.training_starts(recording, spans_S2))
+                for recording, spans_S2 in zip(task.recordings, spans)
+            ]
+        )
         windows_NCW = trials.gather(task.recordings, preprocessing.filtered_windows)
         X_trials = preprocessing.represent(preprocessing.standardize(windows_NCW)).astype(np.float32)
         result.append(Fold(X_train.astype(np.float32), X_trials, y_N, train_N, test_N, preprocessing, windows_NCW[:1]))
@@ -70,8 +73,13 @@ def recording_paths(evaluation: EvaluationConfig) -> list[str]:
     return [str(path) for path in run_paths(Path(evaluation.subject), TASKS[evaluation.task].runs)]
 
 
-def measure_on_eeg(config: RunConfig, evaluation: EvaluationConfig, measures: list[str], on_epoch: EpochHook,
-                   fold_indices: list[int] | None = None) -> dict[str, float]:
+def measure_on_eeg(
+    config: RunConfig,
+    evaluation: EvaluationConfig,
+    measures: list[str],
+    on_epoch: EpochHook,
+    fold_indices: list[int] | None = None,
+) -> dict[str, float]:
     """Mean over folds (all, or those of ``fold_indices``) of test-trial accuracy, and FVU and
     L0 on the test trials' windows."""
     folds = folds_of(evaluation.subject, evaluation.task, evaluation.folds, evaluation.representation)

@@ -71,7 +71,9 @@ def train_fvu_l0(model: Autoencoder, X_BN: np.ndarray) -> dict[str, float]:
     return {"fvu": summary["fvu"], "l0": summary["l0"]}
 
 
-def measure_on_data(config: RunConfig, evaluation: EvaluationConfig, measures: list[str], on_epoch: EpochHook) -> dict[str, float]:
+def measure_on_data(
+    config: RunConfig, evaluation: EvaluationConfig, measures: list[str], on_epoch: EpochHook
+) -> dict[str, float]:
     """Train ``config`` as ``constrae train`` would (same data, split and seed) and measure it."""
     X = load_training_data(config.data).X
     config = with_input_size(config, X)

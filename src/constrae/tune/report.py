@@ -32,13 +32,30 @@ def figures(study, space: SearchSpace):
     drawn = []
     for index, name in enumerate(space.objectives):
         target = None if len(space.objectives) == 1 else (lambda t, i=index: t.values[i])
-        drawn.append((f"history_{name}.png", f"Optimisation history: {name}",
-                      lambda target=target, name=name: plots.plot_optimization_history(study, target=target, target_name=name)))
-        drawn.append((f"importance_{name}.png", f"Parameter importances for {name}",
-                      lambda target=target, name=name: plots.plot_param_importances(study, target=target, target_name=name)))
+        drawn.append(
+            (
+                f"history_{name}.png",
+                f"Optimisation history: {name}",
+                lambda target=target, name=name: plots.plot_optimization_history(
+                    study, target=target, target_name=name
+                ),
+            )
+        )
+        drawn.append(
+            (
+                f"importance_{name}.png",
+                f"Parameter importances for {name}",
+                lambda target=target, name=name: plots.plot_param_importances(study, target=target, target_name=name),
+            )
+        )
     if len(space.objectives) in (2, 3):
-        drawn.append(("pareto_front.png", "Pareto front (feasible trials; dominated ones in blue)",
-                      lambda: plots.plot_pareto_front(study, target_names=space.objectives)))
+        drawn.append(
+            (
+                "pareto_front.png",
+                "Pareto front (feasible trials; dominated ones in blue)",
+                lambda: plots.plot_pareto_front(study, target_names=space.objectives),
+            )
+        )
     return drawn
 
 
@@ -57,7 +74,7 @@ def write_report(study, space: SearchSpace, out_dir: str | Path) -> list[Path]:
                 # Optuna warns that importances rank low values and that few trials make them rough.
                 warnings.simplefilter("ignore", UserWarning)
                 written.append(_save(draw(), out_dir / file_name))
-            sections.append(f"<h2>{html.escape(title)}</h2>\n<img src=\"{file_name}\" alt=\"{html.escape(title)}\">")
+            sections.append(f'<h2>{html.escape(title)}</h2>\n<img src="{file_name}" alt="{html.escape(title)}">')
         except (ValueError, RuntimeError, ZeroDivisionError) as error:
             sections.append(f"<h2>{html.escape(title)}</h2>\n<p>not drawn: {html.escape(str(error))}</p>")
     states = {}
@@ -65,12 +82,14 @@ def write_report(study, space: SearchSpace, out_dir: str | Path) -> list[Path]:
         states[trial.state.name.lower()] = states.get(trial.state.name.lower(), 0) + 1
     table = "\n".join(front_table(study, space))
     page = (
-        f"<!doctype html>\n<html><head><meta charset=\"utf-8\"><title>{html.escape(study.study_name)}</title></head><body>\n"
+        '<!doctype html>\n<html><head><meta charset="utf-8">'
+        f"<title>{html.escape(study.study_name)}</title></head><body>\n"
         f"<h1>Study {html.escape(study.study_name)}</h1>\n"
         f"<p>objectives: {html.escape(', '.join(f'{n} ({d})' for n, d in zip(space.objectives, space.directions)))}; "
         f"limits: {html.escape(str(space.limits or 'none'))}; trials: {html.escape(str(states))}</p>\n"
         f"<h2>{'Pareto front' if len(space.objectives) > 1 else 'Best trial'}</h2>\n<pre>{html.escape(table)}</pre>\n"
-        + "\n".join(sections) + "\n</body></html>\n"
+        + "\n".join(sections)
+        + "\n</body></html>\n"
     )
     written.append(atomic_write_text(out_dir / PAGE, page))
     return written

@@ -22,7 +22,9 @@ def load_study(study_name: str, storage: str):
         study = optuna.load_study(study_name=study_name, storage=open_storage(storage))
     except KeyError:
         names = [s.study_name for s in optuna.get_all_study_summaries(open_storage(storage))]
-        raise ConfigError(f"--study: no study {study_name!r} in {storage}; studies: {', '.join(names) or '(none)'}") from None
+        raise ConfigError(
+            f"--study: no study {study_name!r} in {storage}; studies: {', '.join(names) or '(none)'}"
+        ) from None
     if SPACE_ATTR not in study.user_attrs:
         raise ConfigError(f"study {study_name!r} was not made by constrae tune (no stored search space)")
     return study, from_dict(SearchSpace, json.loads(study.user_attrs[SPACE_ATTR]), f"study {study_name} space")
@@ -45,8 +47,10 @@ def chosen_trial(study, space: SearchSpace, number: int | None):
         return best[0]
     trials = {t.number: t for t in study.get_trials(deepcopy=False, states=(optuna.trial.TrialState.COMPLETE,))}
     if number not in trials:
-        raise ConfigError(f"--trial: {number} is not a complete trial of {study.study_name!r}; complete: "
-                          f"{', '.join(map(str, sorted(trials))) or '(none)'}")
+        raise ConfigError(
+            f"--trial: {number} is not a complete trial of {study.study_name!r}; complete: "
+            f"{', '.join(map(str, sorted(trials))) or '(none)'}"
+        )
     return trials[number]
 
 
@@ -56,8 +60,11 @@ def trial_config(space: SearchSpace, trial) -> RunConfig:
     if space.evaluation.kind == "eeg":
         from constrae.tune.eeg_folds import eeg_config, recording_paths
 
-        mapping["data"] = {"source": "eeg", "paths": recording_paths(space.evaluation),
-                           "eeg": to_dict(eeg_config(space.evaluation))}
+        mapping["data"] = {
+            "source": "eeg",
+            "paths": recording_paths(space.evaluation),
+            "eeg": to_dict(eeg_config(space.evaluation)),
+        }
     return RunConfig.from_mapping(mapping, f"trial {trial.number}")
 
 

@@ -78,8 +78,11 @@ class SearchSpace:
             self.params[path] = self._param(path, value)
         names = [choice.name for choice in self.constraints]
         for i, name in enumerate(names):
-            require(name not in names[:i], f"constraints[{i}]", f"{name!r} is listed twice; its trial parameters "
-                    f"(use.{name}, {name}.<param>) would collide")
+            require(
+                name not in names[:i],
+                f"constraints[{i}]",
+                f"{name!r} is listed twice; its trial parameters (use.{name}, {name}.<param>) would collide",
+            )
         for i, choice in enumerate(self.constraints):
             earlier = {f"use.{c.name}": [True] if c.required else [True, False] for c in self.constraints[:i]}
             self._check_constraint(choice, f"constraints[{i}] ({choice.name})", earlier)
@@ -150,8 +153,11 @@ class SearchSpace:
         specs = {key: parse_param(value, f"{where}.params.{key}") for key, value in choice.params.items()}
         lows = {key: spec.bounds()[0] if spec else choice.params[key] for key, spec in specs.items()}
         for key, spec in specs.items():
-            require(spec is None or not spec.when, f"{where}.params.{key}.when",
-                    "constraint parameters exist when their constraint is on; put conditions on the constraint")
+            require(
+                spec is None or not spec.when,
+                f"{where}.params.{key}.when",
+                "constraint parameters exist when their constraint is on; put conditions on the constraint",
+            )
             for bound in spec.bounds() if spec else []:
                 try:
                     build_constraint({"name": choice.name, **lows, key: bound}, where)
@@ -162,14 +168,24 @@ class SearchSpace:
     def _check_evaluation(self) -> None:
         base = RunConfig.from_mapping(self.base, "base")
         if self.evaluation.kind == "eeg":
-            require("data" not in self.base, "base.data", "evaluation kind eeg reads evaluation.subject; remove base.data")
+            require(
+                "data" not in self.base, "base.data", "evaluation kind eeg reads evaluation.subject; remove base.data"
+            )
         elif "accuracy" in self.measures:
-            require(base.data.source in ("shapes", "mnist"), "base.data.source",
-                    f"accuracy by linear probe needs labelled data (shapes or mnist), got {base.data.source!r}")
-            require(base.train.val_fraction > 0, "base.train.val_fraction",
-                    "accuracy by linear probe is scored on the validation split; set it > 0")
+            require(
+                base.data.source in ("shapes", "mnist"),
+                "base.data.source",
+                f"accuracy by linear probe needs labelled data (shapes or mnist), got {base.data.source!r}",
+            )
+            require(
+                base.train.val_fraction > 0,
+                "base.train.val_fraction",
+                "accuracy by linear probe is scored on the validation split; set it > 0",
+            )
         if self.pruner != "none":
-            require(base.train.val_fraction > 0, "base.train.val_fraction", "pruning reads validation scores; set it > 0")
+            require(
+                base.train.val_fraction > 0, "base.train.val_fraction", "pruning reads validation scores; set it > 0"
+            )
 
     def _check_base(self) -> None:
         """base alone, and base with each parameter at each bound, is a RunConfig: its parents are set to

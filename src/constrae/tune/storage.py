@@ -84,12 +84,16 @@ def _open_database(url: str):
             with warnings.catch_warnings():
                 warnings.simplefilter("ignore", optuna.exceptions.ExperimentalWarning)  # heartbeats are experimental
                 return optuna.storages.RDBStorage(
-                    url, heartbeat_interval=HEARTBEAT_SECONDS, grace_period=GRACE_SECONDS,
+                    url,
+                    heartbeat_interval=HEARTBEAT_SECONDS,
+                    grace_period=GRACE_SECONDS,
                     heartbeat_stale_trial_callback=retry_callback(),
                 )
         except (sqlalchemy.exc.IntegrityError, sqlalchemy.exc.ProgrammingError) as error:
             if attempt == TABLE_CREATION_ATTEMPTS - 1:
-                raise StorageError(f"--storage {safe_url(url)}: cannot create the study tables: {first_line(error)}") from error
+                raise StorageError(
+                    f"--storage {safe_url(url)}: cannot create the study tables: {first_line(error)}"
+                ) from error
             time.sleep(1.0)
         except (sqlalchemy.exc.SQLAlchemyError, ValueError, ImportError) as error:
             raise StorageError(f"--storage {safe_url(url)}: cannot open it: {first_line(error)}") from error

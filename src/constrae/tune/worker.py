@@ -76,10 +76,14 @@ def open_study(space: SearchSpace, study_name: str, storage: str, worker: str | 
     if stored is None:
         study.set_user_attr(SPACE_ATTR, wanted)
     elif stored != wanted:
-        raise ConfigError(f"study {study_name!r} in {storage} was created with a different search space; "
-                          "use a new --study name for a changed space")
+        raise ConfigError(
+            f"study {study_name!r} in {storage} was created with a different search space; "
+            "use a new --study name for a changed space"
+        )
     if [d.name.lower() for d in study.directions] != space.directions:
-        raise ConfigError(f"study {study_name!r}: directions {study.directions} do not match objectives {space.objectives}")
+        raise ConfigError(
+            f"study {study_name!r}: directions {study.directions} do not match objectives {space.objectives}"
+        )
     return study
 
 
@@ -110,10 +114,12 @@ def make_objective(space: SearchSpace, n_trials: int):
         trial.set_user_attr(CONFIG_ATTR, config.to_mapping())
         on_epoch = None
         if space.pruner != "none":
+
             def on_epoch(record):
                 trial.report(record[f"val/{space.objectives[0]}"], record["epoch"])
                 if trial.should_prune():
                     raise optuna.TrialPruned(f"pruned after epoch {record['epoch']}")
+
         scores = measure(space, config, on_epoch)
         for name, value in scores.items():
             trial.set_user_attr(name, value)
@@ -137,7 +143,9 @@ def run_worker(space: SearchSpace, study_name: str, storage: str, n_trials: int,
 
     def announce(study, trial) -> None:
         ran.append(trial.number)
-        scores = "  ".join(f"{name} {trial.user_attrs[name]:.4g}" for name in space.measures if name in trial.user_attrs)
+        scores = "  ".join(
+            f"{name} {trial.user_attrs[name]:.4g}" for name in space.measures if name in trial.user_attrs
+        )
         log(f"trial {trial.number} {trial.state.name.lower()}  {scores}")
 
     with one_thread():
@@ -150,6 +158,7 @@ def run_worker(space: SearchSpace, study_name: str, storage: str, n_trials: int,
             if finished + count(trials, State.RUNNING) >= n_trials and not count(trials, State.WAITING):
                 time.sleep(POLL_SECONDS)
                 continue
-            study.optimize(objective, n_trials=1, catch=(ConstraeError, SurplusTrial), callbacks=[announce],
-                           gc_after_trial=False)
+            study.optimize(
+                objective, n_trials=1, catch=(ConstraeError, SurplusTrial), callbacks=[announce], gc_after_trial=False
+            )
     return WorkerSummary(len(ran), finished)

@@ -24,7 +24,11 @@ class ListaEncoder(CodeEncoder):
 
     def __init__(self, input_size: int, hidden_size: int, steps: int = 3) -> None:
         super().__init__(input_size, hidden_size)
-        require(isinstance(steps, int) and steps >= 1, "model.encoder_params.steps", f"must be an integer >= 1, got {steps!r}")
+        require(
+            isinstance(steps, int) and steps >= 1,
+            "model.encoder_params.steps",
+            f"must be an integer >= 1, got {steps!r}",
+        )
         self.steps = steps
         self.feedforward = nn.Linear(input_size, hidden_size)
         self.S_HH = nn.Parameter(torch.zeros(hidden_size, hidden_size))

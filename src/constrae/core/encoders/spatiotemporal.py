@@ -74,13 +74,19 @@ class SpatioTemporalEncoder(CodeEncoder):
     ) -> None:
         super().__init__(input_size, hidden_size)
         where = "model.encoder_params"
-        require(channels >= 1 and input_size % channels == 0, f"{where}.channels",
-                f"input_size={input_size} is not a multiple of channels={channels}")
+        require(
+            channels >= 1 and input_size % channels == 0,
+            f"{where}.channels",
+            f"input_size={input_size} is not a multiple of channels={channels}",
+        )
         self.channels, self.samples = channels, input_size // channels
         require(virtual_channels >= 1, f"{where}.virtual_channels", f"must be >= 1, got {virtual_channels}")
         require(filters >= 1, f"{where}.filters", f"must be >= 1, got {filters}")
-        require(1 <= kernel <= self.samples, f"{where}.kernel",
-                f"must be in [1, samples per window={self.samples}], got {kernel}")
+        require(
+            1 <= kernel <= self.samples,
+            f"{where}.kernel",
+            f"must be in [1, samples per window={self.samples}], got {kernel}",
+        )
         require(stride >= 1, f"{where}.stride", f"must be >= 1, got {stride}")
         self.virtual_channels, self.filters, self.kernel, self.stride = virtual_channels, filters, kernel, stride
         self.filter_outputs = filter_output_length(self.samples, kernel, stride)

@@ -37,25 +37,19 @@ def read_idx(path) -> np.ndarray:
         raise DataError(f"{path}: unknown IDX dtype code 0x{code:02X}; known: {known}")
     header_bytes = 4 + 4 * ndim
     if len(raw) < header_bytes:
-        raise DataError(
-            f"{path}: truncated header, expected {header_bytes} bytes for {ndim} sizes, got {len(raw)}"
-        )
+        raise DataError(f"{path}: truncated header, expected {header_bytes} bytes for {ndim} sizes, got {len(raw)}")
     sizes = tuple(int(s) for s in np.frombuffer(raw, dtype=">u4", count=ndim, offset=4))
     dtype = _IDX_DTYPES[code]
     expected = int(np.prod(sizes, dtype=np.int64)) * dtype.itemsize
     actual = len(raw) - header_bytes
     if actual != expected:
-        raise DataError(
-            f"{path}: payload of {actual} bytes, expected {expected} for sizes {sizes} of {dtype.name}"
-        )
+        raise DataError(f"{path}: payload of {actual} bytes, expected {expected} for sizes {sizes} of {dtype.name}")
     values = np.frombuffer(raw, dtype=dtype, offset=header_bytes).reshape(sizes)
     # astype copies, so the result is writable and no longer tied to the bytes read.
     return values.astype(dtype.newbyteorder("="))
 
 
-def load_mnist(
-    images_path, labels_path=None, n_samples: int | None = None
-) -> tuple[np.ndarray, np.ndarray | None]:
+def load_mnist(images_path, labels_path=None, n_samples: int | None = None) -> tuple[np.ndarray, np.ndarray | None]:
     """Load MNIST ``images_NP`` (float32 in [0, 1]) and, if a path is given, ``labels_N`` (int64).
 
     ``n_samples`` keeps the first that many images (and labels), in file order.
@@ -75,9 +69,7 @@ def load_mnist(
         return images_NP, None
     labels_N = read_idx(labels_path)
     if labels_N.shape != (n_images,):
-        raise DataError(
-            f"{labels_path}: expected {n_images} labels to match {images_path}, got shape {labels_N.shape}"
-        )
+        raise DataError(f"{labels_path}: expected {n_images} labels to match {images_path}, got shape {labels_N.shape}")
     return images_NP, labels_N[keep].astype(np.int64)
 
 
