@@ -92,3 +92,18 @@ def test_missing_file_raises_naming_it(tmp_path):
     missing = tmp_path / "nowhere-idx3-ubyte.gz"
     with pytest.raises(DataError, match="nowhere-idx3-ubyte.gz"):
         load_mnist(missing)
+
+
+def test_a_campaign_probe_finds_the_labels_beside_the_images(shared_data, tmp_path):
+    from constrae.core.config import DataConfig
+    from constrae.errors import DataError
+    from constrae.tune.measure import labels_of
+
+    images = shared_data / "mnist" / "t10k-images-idx3-ubyte.gz"
+    _, expected = load_mnist(images, shared_data / "mnist" / "t10k-labels-idx1-ubyte.gz")
+    y = labels_of(DataConfig(source="mnist", path=str(images), n_samples=500))
+    np.testing.assert_array_equal(y, expected[:500])
+    lone = tmp_path / "t10k-images-idx3-ubyte.gz"
+    lone.write_bytes(images.read_bytes())
+    with pytest.raises(DataError, match="no labels file beside it"):
+        labels_of(DataConfig(source="mnist", path=str(lone)))

@@ -30,6 +30,7 @@ from constrae.core.config import RunConfig
 from constrae.core.trainer import Trainer
 from constrae.data import EEGConfig, Preprocessing
 from constrae.data.filters import CausalFilter, design_sos
+from constrae.data.preprocessing import Representation
 from constrae.data.windows import windows_at
 from constrae.errors import DataError
 from constrae.inference.threads import one_thread
@@ -44,7 +45,7 @@ class AEVariant(NamedTuple):
     """One autoencoder configuration to evaluate; ``model`` and ``train`` are RunConfig sections."""
 
     name: str
-    representation: str
+    representation: Representation
     model: dict
     constraints: list[dict]
     train: dict
@@ -212,7 +213,7 @@ class FoldInputs(NamedTuple):
     """First row of each recording in ``X_train`` (rows are in recording, then time order)."""
 
 
-def fold_inputs(task: LoadedTask, test_N: np.ndarray, representation: str) -> FoldInputs:
+def fold_inputs(task: LoadedTask, test_N: np.ndarray, representation: Representation) -> FoldInputs:
     trials = task.trials
     spans = [trials.spans_in(i, test_N) for i in range(len(task.recordings))]
     config = EEGConfig(window_seconds=TRIAL_SECONDS, hop_seconds=TRAINING_HOP_SECONDS, representation=representation)
@@ -229,8 +230,10 @@ def fold_inputs(task: LoadedTask, test_N: np.ndarray, representation: str) -> Fo
 
 def autoencoder_rows(task: LoadedTask, variants: list[AEVariant], y_N: np.ndarray, splits, bar) -> list[DecodeRow]:
     """Per fold: fit preprocessing and AEs on training windows, classify the trials' codes."""
-    scores = {(v.name, c): ([], []) for v in variants for c in CLASSIFIERS}
-    last = {}
+    scores: dict[tuple[str, str], tuple[list[float], list[float]]] = {
+        (v.name, c): ([], []) for v in variants for c in CLASSIFIERS
+    }
+    last: dict[tuple[str, str], tuple] = {}
     for train_N, test_N in splits:
         for representation in dict.fromkeys(v.representation for v in variants):
             preprocessing, X_train, X_trials, trial_windows_NCW, _ = fold_inputs(task, test_N, representation)

@@ -37,6 +37,7 @@ from constrae.core.model import InferenceEncoder
 from constrae.core.trainer import split_indices
 from constrae.discrete.bits import BitsLogisticRegression, HammingNearestNeighbors, pack_bits
 from constrae.discrete.phase2 import Phase2Config, discretize
+from constrae.errors import UnsupportedError
 from constrae.inference.numpy_backend import NumpyEncoder
 from constrae.inference.threads import one_thread
 
@@ -129,7 +130,8 @@ def constraint_measures(binary, fold, test_N: np.ndarray, phase2: Phase2Config) 
     violation = rules.metrics(binary, binary(X_windows[val_B]))["violation_rate"]
     trials = rules.metrics(binary, binary(torch.from_numpy(fold.X_trials[test_N])))["violation_rate"]
     graph.observe_training_rows(TrainingRows(X_windows, train_B, fold.segment_starts))
-    return violation, trials, graph.metrics(binary, None)["edge_code_distance"]
+    # The graph term's metric reads the training rows it observed, not a batch's output.
+    return violation, trials, graph.metrics(binary, binary(X_windows[:1]))["edge_code_distance"]
 
 
 def evaluate_discrete(
@@ -143,7 +145,7 @@ def evaluate_discrete(
     """The code table and the constraint table over ``folds`` ShuffleSplit folds."""
     y_N = (task.trials.labels_N == list(TASKS[task.name].classes)[1]).astype(int)
     accuracies: dict[str, list[float]] = {}
-    measures: dict[str, list[tuple[float, float, float]]] = {}
+    measures: dict[str, list[tuple[float, ...]]] = {}
     extra = {"none": [], "+ logic_rules": [RULES], "+ visibility_graph": [GRAPH]}
     with one_thread():
         for train_N, test_N in tqdm(splits_for(len(y_N), folds), desc="discrete (fold)", disable=not progress):
@@ -166,7 +168,10 @@ def evaluate_discrete(
                 float_codes = continuous.encode(x_NF).numpy()
                 thresholded = (continuous.pre_activations(x_NF) >= 0).numpy().astype(np.uint8)
                 # The phase-2 model read before its step: sigmoid(a / T), the schedule's continuous end.
-                relaxed = binary.activation.unit_probabilities(binary.pre_activations(x_NF)).numpy()
+                probabilities = binary.activation.unit_probabilities(binary.pre_activations(x_NF))
+                if probabilities is None:
+                    raise UnsupportedError("phase 2 gave a model whose units are not binary")
+                relaxed = probabilities.numpy()
                 bits = {name: InferenceEncoder(model)(x_NF).numpy() for name, model in binaries.items()}
                 phase2_bits = InferenceEncoder(binary)(x_NF).numpy()
             h, packed = continuous.config.hidden_size, pack_bits(phase2_bits)

@@ -106,7 +106,7 @@ def encoder_paths(name: str, model: Autoencoder, scratch: Path) -> dict[str, Cal
 
     onnx_path = export_onnx(model, scratch / f"{name}.onnx")
     int8_path = quantize_int8(onnx_path, scratch / f"{name}_int8.onnx")
-    paths = {
+    paths: dict[str, Callable[[np.ndarray], np.ndarray]] = {
         "torch": torch_encoder(model),
         "onnx": OnnxEncoder(onnx_path, intra_op_num_threads=1),
         "onnx_int8": OnnxEncoder(int8_path, intra_op_num_threads=1),
@@ -148,8 +148,8 @@ def run_latency(
             for runtime, call in encoder_paths(name, model, Path(scratch)).items():
                 timed.append((f"{name}/{runtime}", True, call, windows_BN))
         dictionary_HN = models["dense"][0].W_dec_NH.detach().numpy().T
-        for name, (call, inputs) in all_baselines(dictionary_HN, eeg).items():
-            timed.append((f"baseline/{name}", False, call, inputs))
+        for name, (baseline, inputs) in all_baselines(dictionary_HN, eeg).items():
+            timed.append((f"baseline/{name}", False, baseline, inputs))
         paths = []
         for name, ours, call, inputs in timed:
             timings = {}

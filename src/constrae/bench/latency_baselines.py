@@ -37,7 +37,10 @@ def sparse_coder(dictionary_HN: np.ndarray, algorithm: str, eeg: EegWindows) -> 
     from sklearn.decomposition import SparseCoder
 
     atoms_HN = dictionary_HN / np.linalg.norm(dictionary_HN, axis=1, keepdims=True)
-    options = {"lasso_lars": {"transform_alpha": LASSO_ALPHA}, "omp": {"transform_n_nonzero_coefs": OMP_NONZEROS}}
+    options: dict[str, dict[str, float]] = {
+        "lasso_lars": {"transform_alpha": LASSO_ALPHA},
+        "omp": {"transform_n_nonzero_coefs": OMP_NONZEROS},
+    }
     coder = SparseCoder(atoms_HN.astype(np.float32), transform_algorithm=algorithm, **options[algorithm])
     return coder.transform, [window_CT.reshape(1, -1) for window_CT in eeg.windows_BCT]
 

@@ -123,7 +123,7 @@ def export(
     for path in (output, output.with_suffix(".int8.onnx")) if int8 else (output,):
         check_output_file(path, inputs=run_files)
     model, config = checkpoint.load_model(run_dir)
-    probe_BN = torch.rand(8, config.model.input_size, generator=torch.Generator().manual_seed(0)).numpy()
+    probe_BN = torch.rand(8, model.input_size, generator=torch.Generator().manual_seed(0)).numpy()
     for exported in export_verified(model, output, int8, probe_BN):
         typer.echo(
             f"wrote {exported.path}: {config.model.input_size} -> {config.model.hidden_size}, "

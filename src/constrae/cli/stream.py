@@ -54,7 +54,7 @@ def stream(
     from constrae.stream.extractor import StreamingConfig
     from constrae.stream.server import ServeConfig, serve
 
-    kept = collections.deque(maxlen=PLOT_WINDOWS)
+    kept: collections.deque = collections.deque(maxlen=PLOT_WINDOWS)
     config = ServeConfig(
         source,
         StreamingConfig(hop, drop_stale=not keep_stale),

@@ -31,7 +31,7 @@ class Discriminative(Constraint):
     def attach(self, model) -> None:
         self.classifier = nn.Linear(model.config.hidden_size, self.n_classes)
 
-    def penalty(self, model, out, targets: torch.Tensor):
+    def penalty(self, model, out, targets: torch.Tensor):  # type: ignore[override]  # labelled: needs_labels
         if len(targets) and int(targets.max()) >= self.n_classes:
             raise DataError(f"discriminative: label {int(targets.max())} is outside [0, n_classes={self.n_classes})")
         return self.lam * F.cross_entropy(self.classifier(out.codes_BH), targets)

@@ -46,9 +46,9 @@ class KLSparsity(Constraint):
         batch_mean_H = codes_BH.mean(dim=0)
         if not self.running:
             return batch_mean_H
-        rho_hat_H = self.momentum * self.running_rho_hat_H + (1 - self.momentum) * batch_mean_H
+        rho_hat_H = self.momentum * self.get_buffer("running_rho_hat_H") + (1 - self.momentum) * batch_mean_H
         if self.training and torch.is_grad_enabled():
-            self.running_rho_hat_H.copy_(rho_hat_H.detach())
+            self.get_buffer("running_rho_hat_H").copy_(rho_hat_H.detach())
         return rho_hat_H
 
     def penalty(self, model, out):

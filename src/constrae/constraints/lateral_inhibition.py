@@ -86,7 +86,7 @@ class LateralInhibition(Constraint):
         elif self.structure == "tree":
             S_HH = tree_inhibition(hidden, self.branching)
         elif self.structure == "groups":
-            S_HH = group_inhibition(hidden, self.groups)
+            S_HH = group_inhibition(hidden, self.groups or [])  # validate() requires groups here
         else:
             S_HH = torch.tensor(self.matrix, dtype=torch.float32)
             if S_HH.shape != (hidden, hidden):
@@ -109,12 +109,13 @@ class LateralInhibition(Constraint):
         if self.learn and self.training and torch.is_grad_enabled():
             # d Omega / d S: kept for the ascent step that follows the optimiser's.
             self._coactivation_HH = coactivation_HH.detach()
-        return self.lam * (self.S_HH.to(coactivation_HH.dtype) * coactivation_HH).sum()
+        return self.lam * (self.get_buffer("S_HH").to(coactivation_HH.dtype) * coactivation_HH).sum()
 
     @torch.no_grad()
     def after_step(self, model) -> None:
         if self._coactivation_HH is None:
             return
-        S_HH = self.S_HH + self.ascent_lr * self.lam * self._coactivation_HH.to(self.S_HH.dtype)
-        self.S_HH.copy_(S_HH.clamp(0, self.max_strength).fill_diagonal_(0))
+        strength_HH = self.get_buffer("S_HH")
+        ascended_HH = strength_HH + self.ascent_lr * self.lam * self._coactivation_HH.to(strength_HH.dtype)
+        strength_HH.copy_(ascended_HH.clamp(0, self.max_strength).fill_diagonal_(0))
         self._coactivation_HH = None

@@ -34,7 +34,7 @@ class LogicRules(Constraint):
         require(len(self.rules) > 0, "logic_rules.rules", "must name at least one rule")
         for name, members in self.groups.items():
             require(
-                isinstance(members, list) and members and all(isinstance(j, int) and j >= 0 for j in members),
+                isinstance(members, list) and bool(members) and all(isinstance(j, int) and j >= 0 for j in members),
                 f"logic_rules.groups.{name}",
                 f"must be a non-empty list of unit indices >= 0, got {members!r}",
             )

@@ -49,6 +49,8 @@ class VisibilityGraph(Constraint):
         self.rows_BN, self.edges_E2 = rows.X_BN, torch.from_numpy(edges_E2)
 
     def edge_distances(self, model, edges_E2: torch.Tensor) -> torch.Tensor:
+        if self.rows_BN is None:
+            raise DataError("visibility_graph: the training rows were never observed (observe_training_rows)")
         z_i = model.encode(self.rows_BN[edges_E2[:, 0]])
         z_j = model.encode(self.rows_BN[edges_E2[:, 1]])
         return (z_i - z_j).pow(2).sum(dim=1)

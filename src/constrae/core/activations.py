@@ -27,7 +27,7 @@ class CodeActivation(nn.Module):
     """
 
     registered_name: ClassVar[str]
-    output_range: ClassVar[tuple[float, float]] = (-float("inf"), float("inf"))
+    output_range: tuple[float, float] = (-float("inf"), float("inf"))
     active_threshold: ClassVar[float] = 0.0
     outputs_bits: ClassVar[bool] = False
     """True for binary units: inference paths (ONNX, NumPy, FeatureExtractor) give uint8 bits."""

@@ -60,6 +60,8 @@ class Autoencoder(nn.Module):
         if config.input_size is None:
             raise ValueError("ModelConfig.input_size must be set before building a model")
         self.config = config
+        self.input_size: int = config.input_size
+        """Inputs per row (n); the config's, known once the model is built."""
         self.encoder = build_encoder(config)
         self.activation = build_activation(config.activation, config.hidden_size, config.activation_params)
         self.gate = CodeGate()

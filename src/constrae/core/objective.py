@@ -1,6 +1,6 @@
 """The training objective: reconstruction plus the weighted constraint penalties."""
 
-from typing import NamedTuple
+from typing import Any, NamedTuple
 
 import torch
 from torch import nn
@@ -41,13 +41,16 @@ class Objective(nn.Module):
     def __init__(self, reconstruction: str, constraints: list[Constraint]) -> None:
         super().__init__()
         self.reconstruction = RECONSTRUCTION_LOSSES[reconstruction]
+        # Registered as modules (their buffers are in the objective's state under "constraints."),
+        # and kept as a typed list for the calls below.
         self.constraints = nn.ModuleList(constraints)
+        self.constraint_list: list[Constraint] = list(constraints)
         self.term_names = ["reconstruction"] + term_labels(constraints)
 
     @property
     def needs_labels(self) -> bool:
         """Whether some term is discriminative, so batches must carry class indices."""
-        return any(c.needs_labels for c in self.constraints)
+        return any(c.needs_labels for c in self.constraint_list)
 
     def forward(
         self, model: Autoencoder, x_BN: torch.Tensor, corrupt: bool = True, y_B: torch.Tensor | None = None
@@ -55,28 +58,33 @@ class Objective(nn.Module):
         """The loss on ``x_BN``; ``y_B`` (class indices) reaches the terms that need labels."""
         x_seen_BN = x_BN
         if corrupt:
-            for constraint in self.constraints:
+            for constraint in self.constraint_list:
                 x_seen_BN = constraint.corrupt(x_seen_BN)
         output = model(x_seen_BN)
         terms = {"reconstruction": self.reconstruction(output.reconstruction_BN, x_BN)}
-        penalized = [c for c in self.constraints if c.has_penalty]
+        penalized = [c for c in self.constraint_list if c.has_penalty]
         for name, constraint in zip(self.term_names[1:], penalized):
             if constraint.needs_labels:
-                terms[name] = constraint.penalty(model, output, targets=require_labels(y_B, name))
+                # A labelled term's penalty takes the class indices too (Constraint.needs_labels).
+                labelled: Any = constraint
+                terms[name] = labelled.penalty(model, output, targets=require_labels(y_B, name))
             else:
                 terms[name] = constraint.penalty(model, output)
-        return LossTerms(sum(terms.values()), terms, output)
+        total = terms["reconstruction"]
+        for name in self.term_names[1:]:
+            total = total + terms[name]
+        return LossTerms(total, terms, output)
 
     def after_step(self, model: Autoencoder) -> None:
-        for constraint in self.constraints:
+        for constraint in self.constraint_list:
             constraint.after_step(model)
 
     def on_epoch_start(self, epoch: int) -> None:
-        for constraint in self.constraints:
+        for constraint in self.constraint_list:
             constraint.on_epoch_start(epoch)
 
     def observe_training_rows(self, rows: TrainingRows) -> None:
-        for constraint in self.constraints:
+        for constraint in self.constraint_list:
             if constraint.needs_training_rows:
                 constraint.observe_training_rows(rows)
 
@@ -84,7 +92,9 @@ class Objective(nn.Module):
         """Every constraint's own metrics, as "<constraint label>/<metric>"."""
         return {
             f"{label}/{name}": value
-            for label, constraint in zip(numbered([c.registered_name for c in self.constraints]), self.constraints)
+            for label, constraint in zip(
+                numbered([c.registered_name for c in self.constraint_list]), self.constraint_list
+            )
             for name, value in constraint.metrics(model, output).items()
         }
 

@@ -29,7 +29,7 @@ class Registry(Generic[T]):
             if name in self._entries:
                 raise ValueError(f"{self.kind} {name!r} is already registered (by {self._entries[name].__qualname__})")
             self._entries[name] = cls
-            cls.registered_name = name
+            setattr(cls, "registered_name", name)  # noqa: B010  (T is any class; the attribute is added here)
             return cls
 
         return add

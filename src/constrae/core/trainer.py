@@ -7,17 +7,17 @@ and never asks which constraints are in use.
 import time
 from collections.abc import Callable
 from pathlib import Path
-from typing import Any
+from typing import Any, Protocol
 
 import torch
 from tqdm.auto import tqdm
 
 from constrae.constraints import TrainingRows
-from constrae.core.config import RunConfig, TrainConfig
+from constrae.core.config import RunConfig
 from constrae.core.metrics import code_metrics
 from constrae.core.model import Autoencoder
 from constrae.core.objective import Objective
-from constrae.errors import ConfigError, ConstraeError, DataError
+from constrae.errors import CheckpointError, ConfigError, ConstraeError, DataError
 from constrae.io import checkpoint
 
 
@@ -53,7 +53,20 @@ def check_labels(y_B, n_samples: int, needed: bool) -> torch.Tensor | None:
     return y_B.long()
 
 
-def make_optimizer(params, config: TrainConfig) -> torch.optim.Optimizer:
+class OptimizerSettings(Protocol):
+    """What choosing an optimiser reads: a run's TrainConfig, or a stack stage's."""
+
+    @property
+    def optimizer(self) -> str: ...
+    @property
+    def lr(self) -> float: ...
+    @property
+    def momentum(self) -> float: ...
+    @property
+    def lbfgs_iterations(self) -> int: ...
+
+
+def make_optimizer(params, config: OptimizerSettings) -> torch.optim.Optimizer:
     if config.optimizer == "adam":
         return torch.optim.Adam(params, lr=config.lr)
     if config.optimizer == "sgd":
@@ -174,7 +187,8 @@ class Trainer:
             last["totals"] = torch.stack([loss.total, *loss.terms.values()]).detach()
             return loss.total
 
-        self.optimizer.step(closure)
+        # torch's stub types the closure as returning float; L-BFGS takes the loss tensor (its documented use).
+        self.optimizer.step(closure)  # type: ignore[arg-type]
         self.objective.after_step(self.model)
         return last["totals"] * len(X_train)
 
@@ -211,10 +225,17 @@ class Trainer:
         patience = self.config.patience
         state["stopped"] = patience is not None and state["bad_epochs"] >= patience
 
+    @property
+    def folder(self) -> Path:
+        """The run folder; only a trainer given one saves and restores."""
+        if self.run_dir is None:
+            raise CheckpointError("this trainer has no run folder to save to or resume from")
+        return self.run_dir
+
     def save(self) -> None:
         """Trainer state first: it alone is enough to resume; the rest derive from it."""
         checkpoint.save_trainer_state(
-            self.run_dir,
+            self.folder,
             {
                 "model": self.model.state_dict(),
                 "objective": self.objective.state_dict(),
@@ -223,18 +244,18 @@ class Trainer:
                 "progress": self.state,
             },
         )
-        checkpoint.save_model(self.run_dir, self.run_config, self.model)
-        checkpoint.write_metrics(self.run_dir, self.state["history"])
+        checkpoint.save_model(self.folder, self.run_config, self.model)
+        checkpoint.write_metrics(self.folder, self.state["history"])
 
     def restore(self) -> None:
-        checkpoint.remove_stale_temp_files(self.run_dir)
-        trees = checkpoint.load_trainer_state(self.run_dir)
-        path = self.run_dir / checkpoint.TRAINER_STATE_FILE
+        checkpoint.remove_stale_temp_files(self.folder)
+        trees = checkpoint.load_trainer_state(self.folder)
+        path = self.folder / checkpoint.TRAINER_STATE_FILE
         checkpoint.load_state_dict(self.model, trees["model"], path)
         checkpoint.load_state_dict(self.objective, trees["objective"], path)
         self.optimizer.load_state_dict(trees["optimizer"])
         torch.set_rng_state(trees["rng"]["torch"])
         self.shuffle_rng.set_state(trees["rng"]["shuffle"])
         self.state = trees["progress"]
-        checkpoint.save_model(self.run_dir, self.run_config, self.model)
-        checkpoint.write_metrics(self.run_dir, self.state["history"])
+        checkpoint.save_model(self.folder, self.run_config, self.model)
+        checkpoint.write_metrics(self.folder, self.state["history"])

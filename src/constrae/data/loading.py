@@ -1,13 +1,13 @@
 """Reading training data named by a config, and checking any input matrix."""
 
 from pathlib import Path
-from typing import NamedTuple
+from typing import NamedTuple, Protocol
 
 import numpy as np
 
 from constrae.core.config import DataConfig
 from constrae.data import Preprocessing, read_recording
-from constrae.errors import DataError
+from constrae.errors import ConfigError, DataError
 
 
 def check_matrix(X, where: str, n_features: int | None = None) -> np.ndarray:
@@ -65,7 +65,7 @@ def load_training_data(config: DataConfig, preprocessing: Preprocessing | None =
     For eeg data the preprocessing is fitted on the recordings, unless a stored
     ``preprocessing`` is given (a resumed run uses its own)."""
     if config.source == "eeg":
-        recordings = [read_recording(path) for path in config.paths]
+        recordings = [read_recording(path) for path in config.paths or []]
         preprocessing = preprocessing or Preprocessing.fit(recordings, config.eeg)
         parts = [preprocessing.model_inputs(recording) for recording in recordings]
         X = check_matrix(np.concatenate(parts), f"windows of {len(recordings)} recording(s)")
@@ -85,9 +85,26 @@ def load_matrix(config: DataConfig) -> np.ndarray:
     elif config.source == "mnist":
         from constrae.data.datasets.mnist import load_mnist
 
-        X, _ = load_mnist(config.path)
-        where = config.path
+        where = data_path(config)
+        X, _ = load_mnist(where)
     else:
-        X, where = read_npy(config.path), config.path
+        where = data_path(config)
+        X = read_npy(where)
     X = check_matrix(X, where)
     return X[: config.n_samples] if config.n_samples else X
+
+
+class LabelledDataSource(Protocol):
+    """A data section with a file (the stack's labelled data)."""
+
+    @property
+    def path(self) -> str | None: ...
+    @property
+    def source(self) -> str: ...
+
+
+def data_path(config: DataConfig | LabelledDataSource) -> str:
+    """The file of an mnist or npy source (the configs require it for them)."""
+    if config.path is None:
+        raise ConfigError(f"data.path is required when data.source is {config.source!r}")
+    return config.path

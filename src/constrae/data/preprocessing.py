@@ -20,6 +20,10 @@ _MIN_STD = 1e-12
 """A flat channel is scaled by 1, not by 1/0."""
 
 
+Representation = Literal["raw", "tangent_space"]
+"""Model input per window: the standardised samples, or the covariance's tangent vector."""
+
+
 @dataclasses.dataclass
 class EEGConfig:
     """How continuous recordings become model inputs (the ``data.eeg`` section)."""
@@ -38,7 +42,7 @@ class EEGConfig:
     """Butterworth order of the band-pass."""
     channels: list[str] | None = None
     """Channels to use, in this order; None takes every EEG channel of the first recording."""
-    representation: Literal["raw", "tangent_space"] = "raw"
+    representation: Representation = "raw"
     """Model input per window: raw, the standardised samples (c x w, channel-major);
     tangent_space, the window's covariance in the tangent space at the training
     windows' Riemannian mean (c (c + 1) / 2 values, see constrae.data.tangent)."""
@@ -171,6 +175,8 @@ class Preprocessing:
     def represent(self, standardized_NCW: np.ndarray) -> np.ndarray:
         """Flat model inputs of standardised windows, in the configured representation."""
         if self.config.representation == "tangent_space":
+            if self.reference_inv_sqrt_CC is None:
+                raise DataError("tangent-space preprocessing without its reference: fit it, or load a whole run folder")
             vectors_NM = tangent_vectors(oas_covariances(standardized_NCW), self.reference_inv_sqrt_CC)
             return (vectors_NM * self.tangent_scale).astype(np.float32)
         return standardized_NCW.reshape(len(standardized_NCW), -1)

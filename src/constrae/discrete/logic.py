@@ -35,7 +35,7 @@ class RuleError(ConfigError):
 
 
 class Unit(NamedTuple):
-    index: int
+    number: int
 
 
 class Apply(NamedTuple):
@@ -72,6 +72,7 @@ def tokenize(rule: str, where: str) -> list[tuple[str, str, int]]:
             start = len(rule) - len(rule[position:].lstrip())
             raise RuleError(f"{where}: unexpected character {rule[start]!r} at position {start} in {rule!r}")
         kind = match.lastgroup
+        assert kind is not None, "every alternative of _TOKEN is a named group"
         tokens.append((kind, match.group(kind), match.start(kind)))
         position = match.end()
     return tokens
@@ -160,7 +161,7 @@ def parse_rule(rule: str, groups: dict[str, list[int]], where: str = "rule") -> 
 
 def units_of(expr: Expr) -> set[int]:
     if isinstance(expr, Unit):
-        return {expr.index}
+        return {expr.number}
     return set().union(*(units_of(a) for a in expr.args if not isinstance(a, int)))
 
 
@@ -175,7 +176,7 @@ def at_most_probability(truths: list[torch.Tensor], k: int) -> torch.Tensor:
 def truth(expr: Expr, p_BH: torch.Tensor) -> torch.Tensor:
     """(b,) truth value of ``expr`` given unit probabilities (b, h)."""
     if isinstance(expr, Unit):
-        return p_BH[:, expr.index]
+        return p_BH[:, expr.number]
     f = expr.function
     if f in ("at_most", "at_least"):
         k, parts = expr.args[0], [truth(a, p_BH) for a in expr.args[1:]]

@@ -9,7 +9,7 @@ encoder too when ``finetune_encoder`` is set. Both stages use Adam on mini-batch
 
 import dataclasses
 from dataclasses import dataclass, replace
-from typing import Literal, NamedTuple
+from typing import Any, Literal, NamedTuple
 
 import torch
 
@@ -159,7 +159,7 @@ def discretize(
 ) -> Phase2Result:
     """Phase 2 on ``model`` (trained with ``phase1``) over the rows ``X`` (b, n)."""
     X_BN = torch.as_tensor(X)
-    state = {"model": model.state_dict(), "objective": None}
+    state: dict[str, Any] = {"model": model.state_dict(), "objective": None}
     history: list[dict[str, float]] = []
     stages = [(1, phase2.anneal_epochs, phase2.anneal_epochs, False), (2, 0, phase2.finetune_epochs, True)]
     for stage, anneal, epochs, fine_tuning in stages:

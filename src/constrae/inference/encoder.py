@@ -68,12 +68,13 @@ def standardisation(n_features: int, channel_mean, channel_std, channels: int) -
 
 def input_channels(model: Autoencoder, stats) -> int:
     """How many channels the statistics are per: the encoder's own, else (dense) as many as given."""
-    if hasattr(model.encoder, "channels"):
-        return model.encoder.channels
+    channels_of_encoder = getattr(model.encoder, "channels", None)
+    if isinstance(channels_of_encoder, int):
+        return channels_of_encoder
     channels = 1 if stats is None else len(np.asarray(stats))
-    if channels == 0 or model.config.input_size % channels:
+    if channels == 0 or model.input_size % channels:
         raise DataError(
             f"standardisation: {channels} channel statistics do not divide "
-            f"the model's {model.config.input_size} input features"
+            f"the model's {model.input_size} input features"
         )
     return channels

@@ -14,10 +14,12 @@ from pathlib import Path
 
 import numpy as np
 
+from constrae.core.encoders.spatiotemporal import SpatioTemporalEncoder
 from constrae.core.model import Autoencoder
 from constrae.data import Preprocessing, Recording
 from constrae.data.windows import sliding_starts
 from constrae.errors import CheckpointError
+from constrae.inference.numpy_backend import Fold
 from constrae.inference.select import Backend, make_encoder
 from constrae.io import checkpoint
 
@@ -46,7 +48,7 @@ class FeatureExtractor:
             else {}
         )
         # The temporal fold is the cheapest spatiotemporal path at one window per call (bench latency).
-        fold = "temporal" if getattr(type(model.encoder), "registered_name", "") == "spatiotemporal" else "none"
+        fold: Fold = "temporal" if isinstance(model.encoder, SpatioTemporalEncoder) else "none"
         self.encoder = make_encoder(model, backend, fold=fold, **statistics)
         self._input_1N = np.empty((1, model.config.input_size), np.float32)
 

@@ -18,7 +18,11 @@ import numpy as np
 import torch
 from scipy.special import expit
 
+from constrae.constraints.locality import LocalityGate
+from constrae.core.activations import TopK
+from constrae.core.encoders.spatiotemporal import SpatioTemporalEncoder
 from constrae.core.model import Autoencoder, CodeGate
+from constrae.discrete.binary import Binary
 from constrae.errors import DataError, UnsupportedError
 from constrae.inference.encoder import Encoder, input_channels, standardisation
 from constrae.inference.numpy_stages import AffineStage, FoldedSpatioTemporalStage, SpatioTemporalStage
@@ -52,12 +56,13 @@ def _activation(model: Autoencoder) -> Callable[[np.ndarray], np.ndarray]:
     }
     if name in elementwise:
         return elementwise[name]
-    if name == "topk":
-        k = model.activation.k
+    activation = model.activation
+    if isinstance(activation, TopK):
+        k = activation.k
         return lambda pre_BH: _keep_top(pre_BH, pre_BH, k)
-    if name == "binary":
+    if isinstance(activation, Binary):
         # uint8 bits, as the exported encoder gives: 1 where a >= theta.
-        threshold = model.activation.threshold_H
+        threshold = activation.threshold_H
         theta_H = np.zeros(model.config.hidden_size, np.float32) if threshold is None else _array(threshold)
         return lambda pre_BH: (pre_BH >= theta_H).view(np.uint8)
     raise UnsupportedError(
@@ -73,15 +78,14 @@ def _gate(model: Autoencoder) -> Callable[[np.ndarray, np.ndarray], np.ndarray] 
     W x = pre - b, so the ranking comes from the pre-activations at no extra matmul,
     and stays right when standardisation is folded into the first layer.
     """
-    from constrae.constraints.locality import LocalityGate
-
-    if type(model.gate) is CodeGate:
+    gate = model.gate
+    if type(gate) is CodeGate:
         return None
-    if type(model.gate) is LocalityGate:
-        W_HN = model.encoder.affine_weight_HN()
-        bias_H = model.encoder(torch.zeros(1, model.config.input_size))[0]
+    W_HN = model.encoder.affine_weight_HN()
+    if type(gate) is LocalityGate and W_HN is not None:
+        bias_H = model.encoder(torch.zeros(1, model.input_size))[0]
         offset_H = _array(2 * bias_H + W_HN.pow(2).sum(dim=1))
-        k = model.gate.k
+        k = gate.k
         return lambda codes_BH, pre_BH: _keep_top(codes_BH, 2 * pre_BH - offset_H, k)
     raise UnsupportedError(
         f"NumpyEncoder cannot run code gate {type(model.gate).__name__} (model.gate); "
@@ -98,8 +102,10 @@ def _stage(model: Autoencoder, fold: str, scale_N: np.ndarray, shift_N: np.ndarr
         )
     # The stage is affine, so the standardisation's shift becomes part of its bias.
     bias_H = _array(encoder(torch.from_numpy(shift_N[None]))[0])
-    if name == "dense" or fold == "full":
-        return AffineStage(_array(encoder.affine_weight_HN()) * scale_N, bias_H)
+    W_HN = encoder.affine_weight_HN()
+    if not isinstance(encoder, SpatioTemporalEncoder) or fold == "full":
+        assert W_HN is not None, "dense and spatiotemporal encoders are affine"
+        return AffineStage(_array(W_HN) * scale_N, bias_H)
     # Standardisation scales whole channels, so it folds into the spatial projection's columns.
     S_VC = _array(encoder.spatial.weight) * scale_N[:: encoder.samples]
     if fold == "temporal":
@@ -138,10 +144,10 @@ class NumpyEncoder(Encoder):
         if fold not in FOLDS:
             raise UnsupportedError(f"NumpyEncoder: fold={fold!r} is not one of {', '.join(FOLDS)}")
         channels = input_channels(model, channel_mean if channel_mean is not None else channel_std)
-        scale_N, shift_N = standardisation(model.config.input_size, channel_mean, channel_std, channels)
+        scale_N, shift_N = standardisation(model.input_size, channel_mean, channel_std, channels)
         with torch.no_grad():
             activation, gate, stage = _activation(model), _gate(model), _stage(model, fold, scale_N, shift_N)
-        return cls(stage, activation, gate, model.config.input_size, model.config.hidden_size)
+        return cls(stage, activation, gate, model.input_size, model.config.hidden_size)
 
     def encode(self, x_BN: np.ndarray) -> np.ndarray:
         """Codes (b, h) float32 of ``x_BN`` (b, n), uint8 bits for binary units. Values are not

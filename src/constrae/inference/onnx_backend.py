@@ -35,7 +35,7 @@ def export_onnx(model: Autoencoder, path: str | Path, opset: int | None = None) 
     # A copy, so that switching to eval mode for export leaves the caller's model as it was.
     encoder = InferenceEncoder(copy.deepcopy(model)).eval()
     # Batch 2, not 1: torch.export specialises dimensions of size 0 and 1 to constants.
-    example_BN = torch.zeros(2, model.config.input_size)
+    example_BN = torch.zeros(2, model.input_size)
     program = torch.onnx.export(
         encoder,
         (example_BN,),
@@ -46,6 +46,8 @@ def export_onnx(model: Autoencoder, path: str | Path, opset: int | None = None) 
         opset_version=opset,
         verbose=False,
     )
+    if program is None:
+        raise RuntimeError("torch.onnx.export returned no program with dynamo=True")
     return atomic_write_bytes(path, program.model_proto.SerializeToString())
 
 

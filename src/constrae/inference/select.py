@@ -10,7 +10,7 @@ from constrae.core.model import Autoencoder
 from constrae.errors import UnsupportedError
 from constrae.inference.encoder import Encoder, StandardisingEncoder, input_channels, standardisation
 from constrae.inference.int8 import quantize_int8
-from constrae.inference.numpy_backend import NumpyEncoder
+from constrae.inference.numpy_backend import Fold, NumpyEncoder
 from constrae.inference.onnx_backend import OnnxEncoder, export_onnx
 from constrae.inference.torch_backend import TorchEncoder
 
@@ -24,7 +24,7 @@ def make_encoder(
     model: Autoencoder,
     backend: Backend = "fastest",
     *,
-    fold: str = "none",
+    fold: Fold = "none",
     channel_mean: np.ndarray | None = None,
     channel_std: np.ndarray | None = None,
 ) -> Encoder:
@@ -44,7 +44,7 @@ def make_encoder(
     if channel_mean is None and channel_std is None:
         return inner
     channels = input_channels(model, channel_mean if channel_mean is not None else channel_std)
-    return StandardisingEncoder(inner, *standardisation(model.config.input_size, channel_mean, channel_std, channels))
+    return StandardisingEncoder(inner, *standardisation(model.input_size, channel_mean, channel_std, channels))
 
 
 def _unfolded_encoder(model: Autoencoder, backend: str) -> Encoder:

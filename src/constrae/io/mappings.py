@@ -18,7 +18,7 @@ def from_dict(cls: type[D], mapping: Any, where: str) -> D:
     """Build dataclass ``cls`` from ``mapping``; ``where`` names it in errors."""
     if not isinstance(mapping, dict):
         raise ConfigError(f"{where}: expected a mapping, got {type(mapping).__name__}")
-    fields = {f.name: f for f in dataclasses.fields(cls) if f.init}
+    fields = {f.name: f for f in dataclasses.fields(typing.cast(Any, cls)) if f.init}
     unknown = sorted(set(mapping) - set(fields), key=str)
     if unknown:
         raise ConfigError(f"{where}: unknown key {unknown[0]!r}; allowed: {', '.join(sorted(fields))}")
@@ -80,7 +80,7 @@ def _convert(value: Any, hint: Any, where: str) -> Any:
             raise ConfigError(f"{where}: expected a mapping, got {value!r}")
         return dict(value)
     if dataclasses.is_dataclass(hint):
-        return from_dict(hint, value, where)
+        return from_dict(typing.cast(type, hint), value, where)
     if hint is Any:
         return value
     if hint is bool:

@@ -87,7 +87,7 @@ def loss_curves(records: list[dict]) -> Figure:
     terms = list(dict.fromkeys(k.split("/", 1)[1] for r in records for k in r if k.startswith("train/")))
     figure = Figure(figsize=(7, 4.5), layout="constrained")
     axes = figure.add_subplot()
-    plotted = []
+    plotted: list[float] = []
     for index, term in enumerate(terms):
         colour = f"C{index % 10}"  # the default colour cycle, fixed per term
         for split, style in (("train", "-"), ("val", "--")):

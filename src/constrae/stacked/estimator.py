@@ -1,5 +1,7 @@
 """The stacked autoencoder as a scikit-learn classifier."""
 
+from typing import Any
+
 import numpy as np
 import torch
 from sklearn.base import BaseEstimator, ClassifierMixin
@@ -45,7 +47,7 @@ class StackedAutoencoderClassifier(ClassifierMixin, BaseEstimator):
 
     def stack_config(self) -> StackConfig:
         """The validated StackConfig these parameters describe."""
-        mapping = {"softmax": dict(self.softmax or {}), "finetune": dict(self.finetune or {})}
+        mapping: dict[str, Any] = {"softmax": dict(self.softmax or {}), "finetune": dict(self.finetune or {})}
         if self.layers is not None:
             mapping["layers"] = [dict(layer) for layer in self.layers]
         return StackConfig.from_mapping(mapping, where="StackedAutoencoderClassifier")

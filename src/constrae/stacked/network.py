@@ -27,11 +27,13 @@ class StackedNetwork(nn.Module):
     def __init__(self, autoencoders: list[Autoencoder], n_classes: int) -> None:
         super().__init__()
         self.autoencoders = nn.ModuleList(autoencoders)
+        # The same modules as a typed list, for the calls below (the ModuleList registers them).
+        self.layers: list[Autoencoder] = list(autoencoders)
         self.head = nn.Linear(autoencoders[-1].config.hidden_size, n_classes)
 
     def codes(self, x_BN: torch.Tensor) -> torch.Tensor:
         """Top-layer codes (b, h)."""
-        for autoencoder in self.autoencoders:
+        for autoencoder in self.layers:
             x_BN = autoencoder.encode(x_BN)
         return x_BN
 
@@ -41,12 +43,12 @@ class StackedNetwork(nn.Module):
 
     def encoding_modules(self) -> list[nn.Module]:
         """What fine-tuning trains: every layer's inference path and the softmax."""
-        paths = [m for ae in self.autoencoders for m in (ae.encoder, ae.activation, ae.gate)]
+        paths = [m for ae in self.layers for m in (ae.encoder, ae.activation, ae.gate)]
         return paths + [self.head]
 
     def encoding_weights(self) -> list[torch.Tensor]:
         """Weight matrices (no biases) of the inference path, for weight decay."""
-        return [W for ae in self.autoencoders for W in ae.encoder.weight_matrices()] + [self.head.weight]
+        return [W for ae in self.layers for W in ae.encoder.weight_matrices()] + [self.head.weight]
 
 
 def assemble(autoencoders: list[Autoencoder], n_classes: int, seed: int) -> StackedNetwork:

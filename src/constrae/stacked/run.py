@@ -9,8 +9,8 @@ import numpy as np
 import torch
 
 from constrae.data.datasets.shapes import SHAPE_NAMES, make_shapes
-from constrae.data.loading import check_matrix, read_npy
-from constrae.errors import DataError
+from constrae.data.loading import check_matrix, data_path, read_npy
+from constrae.errors import ConfigError, DataError
 from constrae.io.atomic import atomic_write_text
 from constrae.io.run import check_new_run_folder
 from constrae.plots.tables import markdown_table
@@ -28,9 +28,12 @@ def load_labelled(config: LabelledDataConfig, where: str) -> tuple[np.ndarray, n
     elif config.source == "mnist":
         from constrae.data.datasets.mnist import load_mnist
 
-        X, y = load_mnist(config.path, config.labels_path)
+        X, mnist_labels = load_mnist(data_path(config), config.labels_path)
+        y = mnist_labels if mnist_labels is not None else np.zeros(0, np.int64)
     else:
-        X, y = read_npy(config.path), read_npy(config.labels_path)
+        if config.labels_path is None:
+            raise ConfigError(f"{where}.labels_path is required for {config.source!r} data")
+        X, y = read_npy(data_path(config)), read_npy(config.labels_path)
     X = check_matrix(X, f"{where} ({config.path or 'shapes'})")
     y = check_labels(y, len(X), f"{where} labels ({config.labels_path or 'shapes'})")
     if config.rows is not None:
@@ -97,7 +100,7 @@ def write_stack_figures(
     written.append(save_figure(confusion, folder / "confusion.png"))
     side = math.isqrt(X.shape[1])
     if side * side == X.shape[1]:
-        first = classifier.frozen_network_.autoencoders[0]
+        first = classifier.frozen_network_.layers[0]
         x_BN = torch.from_numpy(X[:10])
         pictures = classifier_plots.reconstructions(X[:10], first.decode(first.encode(x_BN)).numpy(), (side, side))
         written.append(save_figure(pictures, folder / "reconstructions.png"))

@@ -60,7 +60,7 @@ def train_classifier(
     optimizer = make_optimizer(params, config)
     shuffle = torch.Generator().manual_seed(config.seed)
 
-    def loss_on(rows: torch.Tensor) -> torch.Tensor:
+    def loss_on(rows: torch.Tensor | slice) -> torch.Tensor:
         decay = sum(W.pow(2).sum() for W in weights)
         return F.cross_entropy(logits_of(rows), y_B[rows]) + 0.5 * config.weight_decay * decay
 
@@ -77,7 +77,8 @@ def train_classifier(
                 last["loss"] = float(loss.detach())
                 return loss
 
-            optimizer.step(closure)
+            # torch's stub types the closure as returning float; L-BFGS takes the loss tensor (its documented use).
+            optimizer.step(closure)  # type: ignore[arg-type]
             epoch_loss = last["loss"]
         else:
             epoch_loss = 0.0

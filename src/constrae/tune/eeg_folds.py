@@ -18,6 +18,8 @@ from constrae.core.build import build
 from constrae.core.config import RunConfig
 from constrae.core.trainer import Trainer
 from constrae.data import EEGConfig, Preprocessing
+from constrae.data.preprocessing import Representation
+from constrae.errors import ConfigError
 from constrae.io.run import with_input_size
 from constrae.tune.evaluation import EvaluationConfig
 from constrae.tune.measure import EpochHook, encode_latency_us, train_fvu_l0
@@ -47,7 +49,7 @@ def eeg_config(evaluation: EvaluationConfig) -> EEGConfig:
 
 
 @functools.cache
-def folds_of(subject: str, task_name: str, folds: int, representation: str) -> list[Fold]:
+def folds_of(subject: str, task_name: str, folds: int, representation: Representation) -> list[Fold]:
     """Every fold's preprocessed inputs, computed once per process."""
     task = load_task(task_name, Path(subject))
     trials = task.trials
@@ -70,6 +72,8 @@ def folds_of(subject: str, task_name: str, folds: int, representation: str) -> l
 
 
 def recording_paths(evaluation: EvaluationConfig) -> list[str]:
+    if evaluation.subject is None:
+        raise ConfigError("evaluation.subject is required for EEG decoding")
     return [str(path) for path in run_paths(Path(evaluation.subject), TASKS[evaluation.task].runs)]
 
 

@@ -3,6 +3,7 @@
 from dataclasses import dataclass
 from typing import Literal
 
+from constrae.data.preprocessing import Representation
 from constrae.io.mappings import require
 
 REPRESENTATIONS = ("raw", "tangent_space")
@@ -19,7 +20,7 @@ class EvaluationConfig:
     """eeg: decoding task (constrae.bench.tasks.TASKS)."""
     folds: int = 5
     """eeg: ShuffleSplit folds (test 20 %, random_state 42); one AE per fold."""
-    representation: Literal["raw", "tangent_space"] = "tangent_space"
+    representation: Representation = "tangent_space"
     """eeg: what the AE encodes: standardised 1 s windows, or their tangent-space vectors."""
     classifier: Literal["LDA", "LR"] = "LDA"
     """eeg: the linear classifier on the codes (see bench/decode.py CLASSIFIERS)."""

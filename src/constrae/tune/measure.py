@@ -48,9 +48,10 @@ def labels_of(config: DataConfig) -> np.ndarray:
 
         _, y = make_shapes(config.n_samples or 1000, seed=config.seed)
     else:
-        from constrae.data.datasets.mnist import load_mnist
+        from constrae.data.datasets.mnist import labels_path_for, read_idx
+        from constrae.data.loading import data_path
 
-        _, y = load_mnist(config.path)
+        y = read_idx(labels_path_for(data_path(config))).astype(np.int64)
     return np.asarray(y[: config.n_samples] if config.n_samples else y)
 
 

@@ -33,21 +33,29 @@ class ParamSpec:
             return
         require(self.low is not None and self.high is not None, "low", f"a {self.type} parameter needs low and high")
         require(self.choices is None, "choices", f"a {self.type} parameter takes low/high, not choices")
-        require(self.low < self.high, "high", f"must be > low ({self.low}), got {self.high}")
-        require(not self.log or self.low > 0, "log", f"a log range needs low > 0, got {self.low}")
+        low, high = self.range()
+        require(low < high, "high", f"must be > low ({low}), got {high}")
+        require(not self.log or low > 0, "log", f"a log range needs low > 0, got {low}")
         require(not (self.log and self.step), "step", "cannot be combined with log")
         if self.type == "int":
             for name in ("low", "high"):
                 value = getattr(self, name)
                 require(float(value).is_integer(), name, f"an int parameter needs an integer, got {value}")
 
+    def range(self) -> tuple[float, float]:
+        """(low, high) of an int or float parameter (validation made sure both are set)."""
+        if self.low is None or self.high is None:
+            raise ConfigError(f"a {self.type} parameter needs low and high")
+        return self.low, self.high
+
     def bounds(self) -> list[Any]:
         """The extreme values a trial can draw: low and high, or every choice."""
         if self.type == "categorical":
-            return list(self.choices)
+            return list(self.choices or [])
+        low, high = self.range()
         if self.type == "int":
-            return [int(self.low), int(self.high)]
-        return [self.low, self.high]
+            return [int(low), int(high)]
+        return [low, high]
 
     def allowed_parent_values(self, parent: str) -> list[Any]:
         wanted = self.when[parent]
@@ -56,9 +64,10 @@ class ParamSpec:
     def suggest(self, trial, name: str) -> Any:
         if self.type == "categorical":
             return trial.suggest_categorical(name, self.choices)
+        low, high = self.range()
         if self.type == "int":
-            return trial.suggest_int(name, int(self.low), int(self.high), step=int(self.step or 1), log=self.log)
-        return trial.suggest_float(name, self.low, self.high, step=self.step, log=self.log)
+            return trial.suggest_int(name, int(low), int(high), step=int(self.step or 1), log=self.log)
+        return trial.suggest_float(name, low, high, step=self.step, log=self.log)
 
 
 def parse_param(value: Any, where: str) -> ParamSpec | None:

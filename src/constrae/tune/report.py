@@ -1,9 +1,12 @@
 """``constrae tune report``: PNG figures of a study and an HTML page that shows them with its front."""
 
+import functools
 import html
 import io
 import warnings
+from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 from constrae.io.atomic import atomic_write_bytes, atomic_write_text
 from constrae.tune._imports import optuna as import_optuna
@@ -25,38 +28,26 @@ def _save(axes, path: Path) -> Path:
     return atomic_write_bytes(path, buffer.getvalue())
 
 
-def figures(study, space: SearchSpace):
+def figures(study, space: SearchSpace) -> list[tuple[str, str, Callable[[], Any]]]:
     """(file name, title, function drawing its axes): history and importances per objective, and the front."""
     optuna = import_optuna()
     plots = optuna.visualization.matplotlib
-    drawn = []
+    drawn: list[tuple[str, str, Callable[[], Any]]] = []
     for index, name in enumerate(space.objectives):
-        target = None if len(space.objectives) == 1 else (lambda t, i=index: t.values[i])
-        drawn.append(
-            (
-                f"history_{name}.png",
-                f"Optimisation history: {name}",
-                lambda target=target, name=name: plots.plot_optimization_history(
-                    study, target=target, target_name=name
-                ),
-            )
-        )
-        drawn.append(
-            (
-                f"importance_{name}.png",
-                f"Parameter importances for {name}",
-                lambda target=target, name=name: plots.plot_param_importances(study, target=target, target_name=name),
-            )
-        )
+        target = None if len(space.objectives) == 1 else functools.partial(objective_value, index=index)
+        history = functools.partial(plots.plot_optimization_history, study, target=target, target_name=name)
+        importances = functools.partial(plots.plot_param_importances, study, target=target, target_name=name)
+        drawn.append((f"history_{name}.png", f"Optimisation history: {name}", history))
+        drawn.append((f"importance_{name}.png", f"Parameter importances for {name}", importances))
     if len(space.objectives) in (2, 3):
-        drawn.append(
-            (
-                "pareto_front.png",
-                "Pareto front (feasible trials; dominated ones in blue)",
-                lambda: plots.plot_pareto_front(study, target_names=space.objectives),
-            )
-        )
+        front = functools.partial(plots.plot_pareto_front, study, target_names=space.objectives)
+        drawn.append(("pareto_front.png", "Pareto front (feasible trials; dominated ones in blue)", front))
     return drawn
+
+
+def objective_value(trial, index: int) -> float:
+    """A trial's value of one objective of several."""
+    return trial.values[index]
 
 
 def write_report(study, space: SearchSpace, out_dir: str | Path) -> list[Path]:
@@ -77,7 +68,7 @@ def write_report(study, space: SearchSpace, out_dir: str | Path) -> list[Path]:
             sections.append(f'<h2>{html.escape(title)}</h2>\n<img src="{file_name}" alt="{html.escape(title)}">')
         except (ValueError, RuntimeError, ZeroDivisionError) as error:
             sections.append(f"<h2>{html.escape(title)}</h2>\n<p>not drawn: {html.escape(str(error))}</p>")
-    states = {}
+    states: dict[str, int] = {}
     for trial in study.get_trials(deepcopy=False):
         states[trial.state.name.lower()] = states.get(trial.state.name.lower(), 0) + 1
     table = "\n".join(front_table(study, space))

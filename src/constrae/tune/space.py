@@ -105,14 +105,17 @@ class SearchSpace:
     def _param(self, path: str, value: Any) -> ParamSpec:
         where = f"params.{path}"
         spec = parse_param(value, where)
-        require(spec is not None, where, "expected a range {type: int|float|categorical, ...}; fixed values go in base")
+        if spec is None:
+            raise ConfigError(
+                f"{where}: expected a range {{type: int|float|categorical, ...}}; fixed values go in base"
+            )
         section, _, rest = path.partition(".")
         sections = {f.name: f for f in dataclasses.fields(RunConfig)}
         require(section in sections, where, f"unknown section {section!r}; allowed: {', '.join(sections)}")
         require(section != "constraints", where, "search constraints in the constraints list, not in params")
         if rest and section in ("model", "train", "data"):
             head = rest.split(".")[0]
-            owner = sections[section].default_factory
+            owner: Any = sections[section].default_factory
             names = [f.name for f in dataclasses.fields(owner)]
             require(head in names, where, f"unknown key {head!r} in {section}; allowed: {', '.join(names)}")
         self._check_parents(spec, where, switches={})
@@ -123,6 +126,7 @@ class SearchSpace:
         earlier constraint's switch; and the values named must be ones the parent can take."""
         declared = list(self.params)
         for parent in spec.when:
+            possible: list[Any] | None
             if parent in switches:
                 possible = switches[parent]
             else:

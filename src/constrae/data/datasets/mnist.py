@@ -15,7 +15,7 @@ import numpy as np
 from constrae.errors import DataError
 
 _GZIP_MAGIC = b"\x1f\x8b"
-_IDX_DTYPES = {
+_IDX_DTYPES: dict[int, np.dtype] = {
     0x08: np.dtype(">u1"),
     0x09: np.dtype(">i1"),
     0x0B: np.dtype(">i2"),
@@ -71,6 +71,16 @@ def load_mnist(images_path, labels_path=None, n_samples: int | None = None) -> t
     if labels_N.shape != (n_images,):
         raise DataError(f"{labels_path}: expected {n_images} labels to match {images_path}, got shape {labels_N.shape}")
     return images_NP, labels_N[keep].astype(np.int64)
+
+
+def labels_path_for(images_path: str | Path) -> Path:
+    """The labels file beside an images file, by MNIST's naming (``...-images-idx3-ubyte`` ->
+    ``...-labels-idx1-ubyte``); DataError when there is none."""
+    images_path = Path(images_path)
+    labels_path = images_path.with_name(images_path.name.replace("images-idx3", "labels-idx1"))
+    if labels_path == images_path or not labels_path.is_file():
+        raise DataError(f"{images_path}: no labels file beside it (expected {labels_path.name})")
+    return labels_path
 
 
 def _read_bytes(path: Path) -> bytes:
