@@ -89,3 +89,23 @@ def test_importing_constrae_loads_no_optional_extra():
         [sys.executable, "-c", code % (OPTIONAL_EXTRAS,)], capture_output=True, text=True, check=True
     )
     assert result.stdout.strip() == "", f"import constrae loaded optional extras: {result.stdout.strip()}"
+
+
+MAX_FILE_LINES = 300
+MAX_FUNCTION_LINES = 60
+LONG_FUNCTION_REASON = "Long because"
+"""A function over MAX_FUNCTION_LINES says why in its docstring, starting a sentence with this."""
+
+
+def test_modules_and_functions_stay_small():
+    too_long = []
+    for name, path in module_files().items():
+        source = path.read_text()
+        if len(source.splitlines()) > MAX_FILE_LINES:
+            too_long.append(f"{name}: {len(source.splitlines())} lines")
+        for node in ast.walk(ast.parse(source)):
+            if isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef):
+                length = node.end_lineno - node.lineno + 1
+                if length > MAX_FUNCTION_LINES and LONG_FUNCTION_REASON not in (ast.get_docstring(node) or ""):
+                    too_long.append(f"{name}.{node.name}: {length} lines")
+    assert not too_long, "split these (or say why in the docstring): " + ", ".join(too_long)

@@ -15,7 +15,7 @@ Shapes: ``n`` trials, ``h`` units.
 """
 
 from dataclasses import replace
-from typing import NamedTuple
+from typing import Any, NamedTuple
 
 import numpy as np
 import torch
@@ -163,26 +163,10 @@ def evaluate_discrete(
                 ).model
                 for name, specs in extra.items()
             }
+            tests = code_tests(continuous, binary, fold.X_trials)
             with torch.no_grad():
                 x_NF = torch.from_numpy(fold.X_trials)
-                float_codes = continuous.encode(x_NF).numpy()
-                thresholded = (continuous.pre_activations(x_NF) >= 0).numpy().astype(np.uint8)
-                # The phase-2 model read before its step: sigmoid(a / T), the schedule's continuous end.
-                probabilities = binary.activation.unit_probabilities(binary.pre_activations(x_NF))
-                if probabilities is None:
-                    raise UnsupportedError("phase 2 gave a model whose units are not binary")
-                relaxed = probabilities.numpy()
                 bits = {name: InferenceEncoder(model)(x_NF).numpy() for name, model in binaries.items()}
-                phase2_bits = InferenceEncoder(binary)(x_NF).numpy()
-            h, packed = continuous.config.hidden_size, pack_bits(phase2_bits)
-            tests = [
-                ("continuous codes (float32) + LDA", float_codes, CLASSIFIERS["LDA"]()),
-                ("bits, phase 1 thresholded at a = 0 (no phase 2) + LDA", thresholded, CLASSIFIERS["LDA"]()),
-                ("continuous codes sigmoid(a/T) of the phase-2 model (float32) + LDA", relaxed, CLASSIFIERS["LDA"]()),
-                ("bits after phase 2 + LDA", phase2_bits, CLASSIFIERS["LDA"]()),
-                ("bits after phase 2, packed + logistic regression", packed, BitsLogisticRegression(h)),
-                (f"bits after phase 2, packed + Hamming {HAMMING_K}-NN", packed, HammingNearestNeighbors(HAMMING_K)),
-            ]
             for method, codes_NH, classifier in tests:
                 accuracies.setdefault(method, []).append(_accuracy(classifier, codes_NH, y_N, train_N, test_N))
             for name, model in binaries.items():
@@ -203,6 +187,29 @@ def evaluate_discrete(
     ]
     constraint_rows = [ConstraintRow(name, *map(float, np.mean(values, axis=0))) for name, values in measures.items()]
     return rows, constraint_rows
+
+
+@torch.no_grad()
+def code_tests(continuous, binary, X_trials: np.ndarray) -> list[tuple[str, np.ndarray, Any]]:
+    """(method, codes of the trials, classifier) for each way of reading the codes of one fold."""
+    x_NF = torch.from_numpy(X_trials)
+    float_codes = continuous.encode(x_NF).numpy()
+    thresholded = (continuous.pre_activations(x_NF) >= 0).numpy().astype(np.uint8)
+    # The phase-2 model read before its step: sigmoid(a / T), the schedule's continuous end.
+    probabilities = binary.activation.unit_probabilities(binary.pre_activations(x_NF))
+    if probabilities is None:
+        raise UnsupportedError("phase 2 gave a model whose units are not binary")
+    relaxed = probabilities.numpy()
+    phase2_bits = InferenceEncoder(binary)(x_NF).numpy()
+    h, packed = continuous.config.hidden_size, pack_bits(phase2_bits)
+    return [
+        ("continuous codes (float32) + LDA", float_codes, CLASSIFIERS["LDA"]()),
+        ("bits, phase 1 thresholded at a = 0 (no phase 2) + LDA", thresholded, CLASSIFIERS["LDA"]()),
+        ("continuous codes sigmoid(a/T) of the phase-2 model (float32) + LDA", relaxed, CLASSIFIERS["LDA"]()),
+        ("bits after phase 2 + LDA", phase2_bits, CLASSIFIERS["LDA"]()),
+        ("bits after phase 2, packed + logistic regression", packed, BitsLogisticRegression(h)),
+        (f"bits after phase 2, packed + Hamming {HAMMING_K}-NN", packed, HammingNearestNeighbors(HAMMING_K)),
+    ]
 
 
 def encode_latencies(continuous, binary, x_1F: np.ndarray) -> dict[str, float]:

@@ -161,10 +161,24 @@ def run_latency(
                 f"{name}: "
                 + "  ".join(f"{mode} p50 {t.p50_us:.0f} us p99 {t.p99_us:.0f} us" for mode, t in timings.items())
             )
-    settings = {
-        "calls": calls,
-        "cadence_calls": cadence_calls,
-        "baseline_calls": baseline_calls,
+    counts = {"calls": calls, "cadence_calls": cadence_calls, "baseline_calls": baseline_calls}
+    settings = run_settings(counts, period_s, budget_s, started, load_before, eeg.sfreq, len(windows_BN), subject_dir)
+    return LatencyRun(paths, {name: info for name, (_, info) in models.items()}, settings)
+
+
+def run_settings(
+    counts: dict[str, int],
+    period_s: float,
+    budget_s: float,
+    started: float,
+    load_before: float,
+    sfreq: float,
+    distinct_windows: int,
+    subject_dir: str | Path,
+) -> dict:
+    """What a latency run was: call counts, cadence, machine load and int8 kernel, the windows."""
+    return {
+        **counts,
         "period_ms": period_s * 1e3,
         "budget_s": budget_s,
         "threads": 1,
@@ -176,9 +190,8 @@ def run_latency(
             "channels": CHANNELS,
             "samples": SAMPLES,
             "features": CHANNELS * SAMPLES,
-            "sfreq_hz": eeg.sfreq,
-            "distinct_windows": len(windows_BN),
+            "sfreq_hz": sfreq,
+            "distinct_windows": distinct_windows,
             "source": f"{Path(subject_dir).name} runs 6, 10, 14, causal 7-30 Hz, standardised per channel",
         },
     }
-    return LatencyRun(paths, {name: info for name, (_, info) in models.items()}, settings)
