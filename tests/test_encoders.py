@@ -17,6 +17,7 @@ ENCODER_PARAMS = {
     "spatiotemporal": {"channels": CHANNELS, "virtual_channels": 3, "filters": 2, "kernel": 7, "stride": 3},
     "gaussian": {"trunk_size": 16},
     "lista": {"steps": 3},
+    "power": {"channels": CHANNELS, "virtual_channels": 4},
 }
 """Small parameters per encoder for an input of CHANNELS x SAMPLES; a new encoder adds a line."""
 
@@ -43,7 +44,7 @@ def test_shapes_and_affine_weight(name):
     x_BN = torch.randn(5, CHANNELS * SAMPLES)
     out = model(x_BN)
     assert out.pre_activations_BH.shape == (5, 10)
-    assert out.reconstruction_BN.shape == x_BN.shape
+    assert out.reconstruction_BN.shape == model.reconstruction_target(x_BN).shape
     W_HN = model.encoder.affine_weight_HN()
     if W_HN is not None:
         bias_H = model.encoder(torch.zeros(1, CHANNELS * SAMPLES))[0]

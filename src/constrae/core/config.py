@@ -145,6 +145,12 @@ class RunConfig:
             "loss",
             "cross_entropy needs model.decoder_output: sigmoid",
         )
+        require(
+            self.loss != "cross_entropy" or encoders.get(self.model.encoder).reconstructs_input,
+            "loss",
+            f"cross_entropy needs an encoder that reconstructs its input; {self.model.encoder!r} reconstructs "
+            "statistics of it (use mse)",
+        )
         # Stored in canonical form: typed values, every default written out.
         self.constraints = [c.to_config() for c in build_constraints(self.constraints)]
 

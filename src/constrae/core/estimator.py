@@ -16,7 +16,9 @@ class SparseAutoencoder(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseE
     """A constrained autoencoder as a scikit-learn transformer.
 
     ``transform`` returns the codes, ``inverse_transform`` the reconstruction
-    from codes, ``score`` the negative mean squared reconstruction error.
+    from codes, ``score`` the negative mean squared reconstruction error. The
+    reconstruction is of the input, or of the statistics an encoder reconstructs
+    instead (``reconstruction_target``: the power encoder's channel powers).
     Parameters mirror :class:`ModelConfig` and :class:`TrainConfig`;
     ``constraints`` is a list of specs such as ``{"name": "kl_sparsity", "rho": 0.05}``.
 
@@ -116,8 +118,9 @@ class SparseAutoencoder(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseE
     def score(self, X, y=None):
         check_is_fitted(self)
         X = validate_data(self, X, dtype=np.float32, reset=False)
-        reconstruction = self.model_(torch.from_numpy(X)).reconstruction_BN.numpy()
-        return -float(np.mean((X - reconstruction) ** 2))
+        x_BN = torch.from_numpy(X)
+        reconstruction = self.model_(x_BN).reconstruction_BN
+        return -float(torch.mean((self.model_.reconstruction_target(x_BN) - reconstruction) ** 2))
 
     def __sklearn_tags__(self):
         tags = super().__sklearn_tags__()

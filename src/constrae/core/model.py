@@ -92,6 +92,10 @@ class Autoencoder(nn.Module):
     def decode(self, codes_BH: torch.Tensor) -> torch.Tensor:
         return self.output_activation(self.decoder(codes_BH))
 
+    def reconstruction_target(self, x_BN: torch.Tensor) -> torch.Tensor:
+        """What ``reconstruction_BN`` is compared with: ``x_BN``, or the encoder's summary of it."""
+        return self.encoder.reconstruction_target(x_BN)
+
     def on_epoch_start(self, epoch: int) -> None:
         """Before every training epoch: lets a scheduled activation (binary) set its state."""
         self.activation.on_epoch_start(epoch)

@@ -61,7 +61,7 @@ class Objective(nn.Module):
             for constraint in self.constraint_list:
                 x_seen_BN = constraint.corrupt(x_seen_BN)
         output = model(x_seen_BN)
-        terms = {"reconstruction": self.reconstruction(output.reconstruction_BN, x_BN)}
+        terms = {"reconstruction": self.reconstruction(output.reconstruction_BN, model.reconstruction_target(x_BN))}
         penalized = [c for c in self.constraint_list if c.has_penalty]
         for name, constraint in zip(self.term_names[1:], penalized):
             if constraint.needs_labels:

@@ -124,6 +124,7 @@ class Trainer:
         else:
             # Corruption noise draws from the global generator; resume restores its state.
             torch.manual_seed(self.config.seed)
+            self.model.encoder.initialise_from(X_train)
         epochs = range(self.state["epoch"], self.config.epochs)
         bar = tqdm(epochs, desc="training", unit="epoch", disable=not self.progress, leave=False)
         for epoch in bar:
@@ -200,7 +201,10 @@ class Trainer:
         self.objective.eval()
         loss = self.objective(self.model, X_BN, corrupt=False, y_B=y_B)
         metrics = code_metrics(
-            X_BN, loss.output.reconstruction_BN, loss.output.codes_BH, self.model.activation.active_threshold
+            self.model.reconstruction_target(X_BN),
+            loss.output.reconstruction_BN,
+            loss.output.codes_BH,
+            self.model.activation.active_threshold,
         )
         self.model.train(was_training)
         self.objective.train(was_training)

@@ -20,12 +20,19 @@ from scipy.special import expit
 
 from constrae.constraints.locality import LocalityGate
 from constrae.core.activations import TopK
+from constrae.core.encoders.power import POWER_FLOOR, PowerEncoder
 from constrae.core.encoders.spatiotemporal import SpatioTemporalEncoder
 from constrae.core.model import Autoencoder, CodeGate
 from constrae.discrete.binary import Binary
 from constrae.errors import DataError, UnsupportedError
 from constrae.inference.encoder import Encoder, input_channels, standardisation
-from constrae.inference.numpy_stages import AffineStage, FoldedSpatioTemporalStage, SpatioTemporalStage
+from constrae.inference.numpy_stages import (
+    AffineStage,
+    FoldedSpatioTemporalStage,
+    PowerFeatures,
+    PowerStage,
+    SpatioTemporalStage,
+)
 
 Fold = Literal["none", "temporal", "full"]
 FOLDS: tuple[str, ...] = get_args(Fold)
@@ -93,13 +100,35 @@ def _gate(model: Autoencoder) -> Callable[[np.ndarray, np.ndarray], np.ndarray] 
     )
 
 
+def power_features(encoder: PowerEncoder) -> PowerFeatures:
+    """The NumPy copy of a power encoder's features and code layer, from second moments on."""
+    return PowerFeatures(
+        encoder.pair_rows.numpy(),
+        encoder.pair_cols.numpy(),
+        _array(encoder.feature_mean_F),
+        _array(encoder.feature_scale_F),
+        _array(encoder.code_layer.weight),
+        _array(encoder.code_layer.bias),
+        POWER_FLOOR,
+    )
+
+
+def _power_stage(encoder: PowerEncoder, scale_N: np.ndarray, shift_N: np.ndarray) -> PowerStage:
+    # Standardisation is per channel: S ((x - m) / s) = (S / s) x - S (m / s), a scaled S and an offset.
+    S_VC = _array(encoder.spatial.weight)
+    scale_C, shift_C = scale_N[:: encoder.samples], shift_N[:: encoder.samples]
+    return PowerStage(S_VC * scale_C, S_VC @ shift_C, power_features(encoder), encoder.samples)
+
+
 def _stage(model: Autoencoder, fold: str, scale_N: np.ndarray, shift_N: np.ndarray):
     encoder = model.encoder
     name = getattr(type(encoder), "registered_name", type(encoder).__name__)
-    if name not in ("dense", "spatiotemporal"):
+    if name not in ("dense", "spatiotemporal", "power"):
         raise UnsupportedError(
-            f"NumpyEncoder cannot run encoder {name!r} (model.encoder); it runs: dense, spatiotemporal"
+            f"NumpyEncoder cannot run encoder {name!r} (model.encoder); it runs: dense, spatiotemporal, power"
         )
+    if isinstance(encoder, PowerEncoder):
+        return _power_stage(encoder, scale_N, shift_N)
     # The stage is affine, so the standardisation's shift becomes part of its bias.
     bias_H = _array(encoder(torch.from_numpy(shift_N[None]))[0])
     W_HN = encoder.affine_weight_HN()

@@ -82,3 +82,46 @@ class FoldedSpatioTemporalStage:
         np.matmul(self.S_VC, x_BN.reshape(self.channels, -1), out=self._virtual_VT)
         np.matmul(self.W_HM, self._virtual_VT.reshape(-1), out=self._pre_1H[0])
         return np.add(self._pre_1H, self.b_H, out=self._pre_1H)
+
+
+class PowerFeatures:
+    """pre = W_code ((p(M) - mu) / sigma) + b from a window's (v, v) second-moment matrix M
+    (``PowerEncoder``): the part a streaming extractor shares, since it keeps M up to date itself."""
+
+    def __init__(
+        self, rows_P: np.ndarray, cols_P: np.ndarray, mean_F: np.ndarray, scale_F: np.ndarray, W_HF, b_H, floor: float
+    ) -> None:
+        self.rows_P, self.cols_P, self.floor = rows_P, cols_P, floor
+        self.inverse_scale_F, self.mean_F = (1 / scale_F).astype(np.float32), mean_F
+        self.W_HF, self.b_H = W_HF, b_H
+
+    def __call__(self, M_BVV: np.ndarray) -> np.ndarray:
+        power_BV = np.diagonal(M_BVV, axis1=1, axis2=2) + np.float32(self.floor)
+        correlations_BP = M_BVV[:, self.rows_P, self.cols_P] / np.sqrt(
+            power_BV[:, self.rows_P] * power_BV[:, self.cols_P]
+        )
+        features_BF = np.concatenate([np.log(power_BV), correlations_BP], axis=1, dtype=np.float32)
+        features_BF -= self.mean_F
+        features_BF *= self.inverse_scale_F
+        return features_BF @ self.W_HF.T + self.b_H
+
+
+class PowerStage:
+    """pre = PowerFeatures(M) with M = (1/t) Y Y^T and Y = S x + o: the projection of a raw
+    window, its standardisation folded into S (columns scaled) and the offset o (v,)."""
+
+    def __init__(self, S_VC: np.ndarray, offset_V: np.ndarray, features: PowerFeatures, samples: int) -> None:
+        self.S_VC, self.offset_V1, self.features, self.samples = S_VC, offset_V[:, None], features, samples
+        self.channels = S_VC.shape[1]
+        self._virtual_VT = np.empty((len(S_VC), samples), np.float32)
+        self._moments_1VV = np.empty((1, len(S_VC), len(S_VC)), np.float32)
+
+    def __call__(self, x_BN: np.ndarray) -> np.ndarray:
+        if len(x_BN) != 1:
+            virtual_BVT = self.S_VC @ x_BN.reshape(len(x_BN), self.channels, self.samples) + self.offset_V1
+            return self.features(virtual_BVT @ virtual_BVT.transpose(0, 2, 1) / np.float32(self.samples))
+        np.matmul(self.S_VC, x_BN.reshape(self.channels, self.samples), out=self._virtual_VT)
+        self._virtual_VT += self.offset_V1
+        np.matmul(self._virtual_VT, self._virtual_VT.T, out=self._moments_1VV[0])
+        self._moments_1VV *= np.float32(1 / self.samples)
+        return self.features(self._moments_1VV)

@@ -89,7 +89,9 @@ def write_summary(run_dir: Path, model: Autoencoder, X: np.ndarray) -> dict:
     model.eval()
     x_BN = torch.from_numpy(X)
     output = model(x_BN)
-    metrics = code_metrics(x_BN, output.reconstruction_BN, output.codes_BH, model.activation.active_threshold)
+    metrics = code_metrics(
+        model.reconstruction_target(x_BN), output.reconstruction_BN, output.codes_BH, model.activation.active_threshold
+    )
     history = checkpoint.read_metrics(run_dir)
     summary = {
         "epochs": len(history),

@@ -68,7 +68,9 @@ def train_fvu_l0(model: Autoencoder, X_BN: np.ndarray) -> dict[str, float]:
 
     x_BN = torch.from_numpy(X_BN)
     output = model(x_BN)
-    summary = code_metrics(x_BN, output.reconstruction_BN, output.codes_BH, model.activation.active_threshold).summary()
+    summary = code_metrics(
+        model.reconstruction_target(x_BN), output.reconstruction_BN, output.codes_BH, model.activation.active_threshold
+    ).summary()
     return {"fvu": summary["fvu"], "l0": summary["l0"]}
 
 

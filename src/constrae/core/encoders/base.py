@@ -54,6 +54,9 @@ class CodeEncoder(nn.Module):
     """Whether ``mirror(tied=True)`` can reuse the encoder weights."""
     stochastic: ClassVar[bool] = False
     """Whether it defines a gaussian ``posterior`` q(z | x) (VAE); ``forward`` is then its mean."""
+    reconstructs_input: ClassVar[bool] = True
+    """Whether the decoder's target is the input itself; False when it is a summary of it
+    (``reconstruction_target``), which a cross-entropy loss cannot take."""
 
     def __init__(self, input_size: int, hidden_size: int) -> None:
         super().__init__()
@@ -71,6 +74,13 @@ class CodeEncoder(nn.Module):
     def weight_matrices(self) -> list[torch.Tensor]:
         """Weight matrices it owns (no biases), for weight decay and non-negativity."""
         return []
+
+    def reconstruction_target(self, x_BN: torch.Tensor) -> torch.Tensor:
+        """What the decoder reconstructs from the codes of ``x_BN``: the input itself by default."""
+        return x_BN
+
+    def initialise_from(self, x_BN: torch.Tensor) -> None:
+        """Data-dependent initialisation from the training rows, before the first epoch; none by default."""
 
     def input_image_shape(self) -> tuple[int, int] | None:
         """(rows, columns) to draw one unit's input weights as an image; None lets the
