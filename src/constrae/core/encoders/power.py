@@ -51,6 +51,13 @@ class PowerEncoder(CodeEncoder):
     """
 
     reconstructs_input = False
+    feature_mean_F: torch.Tensor
+    feature_scale_F: torch.Tensor
+    initialised: torch.Tensor
+    pair_rows: torch.Tensor
+    pair_cols: torch.Tensor
+    channel_rows: torch.Tensor
+    channel_cols: torch.Tensor
 
     def __init__(
         self, input_size: int, hidden_size: int, channels: int, virtual_channels: int = 16, correlations: bool = True
