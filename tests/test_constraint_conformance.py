@@ -11,6 +11,7 @@ from constrae.core.config import ModelConfig, TrainConfig
 from constrae.core.encoders import encoders
 from constrae.core.model import Autoencoder
 from constrae.core.registry import Registry
+from teachers import give_teacher
 
 STOCHASTIC_ENCODER = next(name for name in encoders.names() if encoders.get(name).stochastic)
 
@@ -50,6 +51,7 @@ def test_penalty_is_a_finite_differentiable_scalar(name):
     constraint = constraints.get(name)()
     model = small_model(constraint=constraint)
     constraint.attach(model)
+    give_teacher(constraint, model)
     x_BN = torch.rand(16, 9)
     if constraint.needs_training_rows:
         constraint.observe_training_rows(TrainingRows(x_BN, torch.arange(16), [0]))

@@ -10,6 +10,7 @@ from constrae.core.config import ModelConfig
 from constrae.core.encoders import encoders
 from constrae.core.model import Autoencoder
 from constrae.errors import ConfigError
+from teachers import give_teacher
 
 CHANNELS, SAMPLES = 6, 40
 ENCODER_PARAMS = {
@@ -74,6 +75,8 @@ def test_every_constraint_trains_with_every_encoder(name, constraint):
             build(config)
         return
     model, objective = build(config)
+    for term in objective.constraint_list:
+        give_teacher(term, model)
     X_BN = torch.rand(32, CHANNELS * SAMPLES)
     y_B = torch.arange(32) % 2 if needs.needs_labels else None
     history = Trainer(model, objective, config, progress=False).fit(X_BN, y_B=y_B)

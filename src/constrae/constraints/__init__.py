@@ -4,6 +4,7 @@ from constrae.constraints import (  # noqa: F401  (registration side effects)
     contractive,
     denoising,
     discriminative,
+    distillation,
     gaussian_kl,
     group_sparsity,
     kl_sparsity,

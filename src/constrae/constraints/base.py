@@ -15,7 +15,9 @@ constraint it holds. Every hook has a do-nothing default:
 - ``observe_training_rows(rows)``: once per ``Trainer.fit``, before the first epoch,
   with every input row in its original order and which rows train (terms over a
   graph of the samples); only called when ``needs_training_rows = True``;
-- ``metrics(model, out)``: extra scalars logged with the validation metrics.
+- ``metrics(model, out)``: extra scalars logged with the validation metrics;
+- ``teacher_run()`` / ``use_teacher(teacher, model)``: a term that compares the model with
+  another trained run names that run's folder; the run that trains loads it and hands it over.
 """
 
 import dataclasses
@@ -80,6 +82,14 @@ class Constraint(nn.Module):
 
     def observe_training_rows(self, rows: TrainingRows) -> None:
         """Receives the training data once per fit (``needs_training_rows``)."""
+
+    def teacher_run(self) -> str | None:
+        """The run folder of a teacher model this term needs, or None."""
+        return None
+
+    def use_teacher(self, teacher: Any, student: Autoencoder) -> None:
+        """Receives the loaded teacher (``constrae.constraints.distillation.Teacher``) of ``teacher_run``."""
+        raise NotImplementedError(f"{type(self).__name__} takes no teacher")
 
     def metrics(self, model: Autoencoder, out: AutoencoderOutput) -> dict[str, float]:
         """Scalars to log on evaluation data, by name; none by default."""

@@ -17,6 +17,7 @@ from constrae.data.loading import load_training_data
 from constrae.errors import CheckpointError, ConfigError, OutputError
 from constrae.io import checkpoint
 from constrae.io.atomic import atomic_write_text, check_output_file
+from constrae.io.teacher import hand_over, load_teachers, teachers_preprocessing
 
 SUMMARY_FILE = checkpoint.SUMMARY_FILE
 FIGURES_DIR = "figures"
@@ -56,9 +57,11 @@ def start_run(config: RunConfig, run_dir: str | Path, progress: bool = True) -> 
     """Validate everything, then train into a new ``run_dir``; returns the summary."""
     run_dir = Path(run_dir)
     check_new_run_folder(run_dir)
-    X, preprocessing, segment_starts = load_training_data(config.data)
+    teachers = load_teachers(config)
+    X, preprocessing, segment_starts = load_training_data(config.data, teachers_preprocessing(teachers))
     config = with_input_size(config, X, preprocessing)
     model, objective = build(config)
+    hand_over(teachers, objective, model)
     trainer = Trainer(model, objective, config, run_dir=run_dir, progress=progress)
     checkpoint.save_fingerprint(run_dir, config)
     if preprocessing is not None:
@@ -78,6 +81,7 @@ def resume_run(run_dir: str | Path, progress: bool = True) -> dict:
             f"{run_dir}: the data now has {X.shape[1]} features, the run's model takes {config.model.input_size}"
         )
     model, objective = build(config)
+    hand_over(load_teachers(config), objective, model)
     trainer = Trainer(model, objective, config, run_dir=run_dir, progress=progress)
     trainer.fit(torch.from_numpy(X), resume=True, segment_starts=segment_starts)
     return write_summary(run_dir, model, X)
