@@ -8,9 +8,12 @@ from typer.testing import CliRunner
 from constrae.bench.timing import MODES, time_calls
 from constrae.cli import app
 
-OUR_PATHS = {f"dense/{r}" for r in ("torch", "onnx", "onnx_int8", "numpy")} | {
-    f"spatiotemporal/{r}" for r in ("torch", "onnx", "onnx_int8", "numpy", "numpy_folded")
-}
+RUNTIMES = ("torch", "onnx", "onnx_int8", "numpy", "numpy+linear_decision")
+OUR_PATHS = (
+    {f"dense/{r}" for r in RUNTIMES}
+    | {f"spatiotemporal/{r}" for r in RUNTIMES + ("numpy_folded",)}
+    | {f"power/{r}" for r in RUNTIMES}
+)
 BASELINES = {f"baseline/{b}" for b in ("csp_lda", "sparse_coder_lasso_lars", "sparse_coder_omp", "ts2vg_degrees")}
 
 

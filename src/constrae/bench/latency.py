@@ -41,9 +41,17 @@ DEFAULT_MODELS = {
         encoder="spatiotemporal",
         encoder_params={"channels": CHANNELS, "virtual_channels": 8, "filters": 4, "kernel": 25, "stride": 5},
     ),
+    "power": ModelConfig(
+        input_size=CHANNELS * SAMPLES,
+        hidden_size=128,
+        activation="relu",
+        encoder="power",
+        encoder_params={"channels": CHANNELS, "virtual_channels": 16},
+    ),
 }
 """The shapes timed when no run folder is given: the issue's dense 10240 -> 256 and an
-EEG-shaped encoder a user would train (8 virtual channels, 4 filters of 25 taps, stride 5)."""
+EEG-shaped encoder a user would train (8 virtual channels, 4 filters of 25 taps, stride 5), and the
+power encoder (16 virtual channels, log-powers and correlations)."""
 
 
 class PathResult(NamedTuple):
@@ -98,7 +106,7 @@ def torch_encoder(model: Autoencoder) -> Callable[[np.ndarray], np.ndarray]:
     return encode
 
 
-def encoder_paths(name: str, model: Autoencoder, scratch: Path) -> dict[str, Callable[[np.ndarray], np.ndarray]]:
+def encoder_paths(name: str, model: Autoencoder, scratch: Path) -> dict[str, Callable[[np.ndarray], object]]:
     """Every runtime of one model: torch eager, ONNX Runtime fp32 and int8, NumPy."""
     from constrae.inference.int8 import quantize_int8
     from constrae.inference.numpy_backend import NumpyEncoder
@@ -106,7 +114,7 @@ def encoder_paths(name: str, model: Autoencoder, scratch: Path) -> dict[str, Cal
 
     onnx_path = export_onnx(model, scratch / f"{name}.onnx")
     int8_path = quantize_int8(onnx_path, scratch / f"{name}_int8.onnx")
-    paths: dict[str, Callable[[np.ndarray], np.ndarray]] = {
+    paths: dict[str, Callable[[np.ndarray], object]] = {
         "torch": torch_encoder(model),
         "onnx": OnnxEncoder(onnx_path, intra_op_num_threads=1),
         "onnx_int8": OnnxEncoder(int8_path, intra_op_num_threads=1),
@@ -114,12 +122,25 @@ def encoder_paths(name: str, model: Autoencoder, scratch: Path) -> dict[str, Cal
     }
     if name == "spatiotemporal":
         paths["numpy_folded"] = NumpyEncoder.from_model(model, fold="temporal")
+    paths["numpy+linear_decision"] = linear_decision(NumpyEncoder.from_model(model), model.config.hidden_size)
     return paths
+
+
+def linear_decision(encode: Callable[[np.ndarray], np.ndarray], hidden_size: int) -> Callable[[np.ndarray], bool]:
+    """A decision as a deployed decoder makes it: the codes, then sign(w . z + b) of a linear classifier
+    (seeded weights: the cost does not depend on their values)."""
+    weights_H = np.random.default_rng(0).normal(size=hidden_size).astype(np.float32)
+
+    def decide(x_BN: np.ndarray) -> bool:
+        return bool(encode(x_BN)[0] @ weights_H > 0.0)
+
+    return decide
 
 
 def run_latency(
     dense: str | Path | None = None,
     spatiotemporal: str | Path | None = None,
+    power: str | Path | None = None,
     calls: int = 2000,
     cadence_calls: int = 200,
     baseline_calls: int = 200,
@@ -140,7 +161,8 @@ def run_latency(
     eeg: EegWindows = load_imagery_windows(subject_dir)
     windows_BN = [window_CT.reshape(1, -1) for window_CT in eeg.windows_BCT]
     models = {
-        name: model_for(name, run_dir) for name, run_dir in (("dense", dense), ("spatiotemporal", spatiotemporal))
+        name: model_for(name, run_dir)
+        for name, run_dir in (("dense", dense), ("spatiotemporal", spatiotemporal), ("power", power))
     }
     with one_thread(), tempfile.TemporaryDirectory() as scratch:
         timed: list[tuple[str, bool, Callable, list]] = []

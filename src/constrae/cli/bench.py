@@ -46,6 +46,7 @@ def bench_latency(
     spatiotemporal: Path = typer.Option(
         None, help="Run folder of a trained spatiotemporal encoder (default: seeded init)."
     ),
+    power: Path = typer.Option(None, help="Run folder of a trained power encoder (default: seeded init)."),
     calls: int = typer.Option(2000, min=1, help="Back-to-back calls per path."),
     cadence_calls: int = typer.Option(200, min=1, help="Calls per path in each cadence mode."),
     baseline_calls: int = typer.Option(200, min=1, help="Calls per baseline in every mode."),
@@ -61,7 +62,16 @@ def bench_latency(
     from constrae.bench.latency_report import format_table, write_json
 
     run = run_latency(
-        dense, spatiotemporal, calls, cadence_calls, baseline_calls, 1 / rate_hz, budget_s, subject, log=typer.echo
+        dense,
+        spatiotemporal,
+        power,
+        calls,
+        cadence_calls,
+        baseline_calls,
+        1 / rate_hz,
+        budget_s,
+        subject,
+        log=typer.echo,
     )
     typer.echo(format_table(run))
     if json_path is not None:
