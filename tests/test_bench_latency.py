@@ -57,7 +57,7 @@ def test_latency_command_writes_every_path_mode_and_target(shared_data, tmp_path
     assert set(report["ratios"]) == BASELINES
     assert all(ratio[mode]["p50"] > 0 for ratio in report["ratios"].values() for mode in MODES)
     assert len(report["targets"]) == 6 and all(isinstance(t["met"], bool) for t in report["targets"])
-    assert set(report["models"]) == {"dense", "spatiotemporal"}
+    assert set(report["models"]) == {"dense", "spatiotemporal", "power"}
 
 
 def test_cadence_modes_wait_for_each_tick_and_budget_stops_early():
