@@ -37,6 +37,11 @@ class LoadedTask(NamedTuple):
     recordings: list[Recording]
     trials: Trials
 
+    @property
+    def subject(self) -> str:
+        """The subject's folder name (S001), which its recordings' file names start with."""
+        return self.paths[0].parent.name
+
 
 def run_paths(subject_dir: Path, runs: tuple[int, ...]) -> list[Path]:
     subject = subject_dir.name

@@ -20,9 +20,10 @@ def bench_decode(
     progress: bool = typer.Option(True, help="Show a progress bar."),
 ) -> None:
     """Decoding accuracy of AE features against CSP+LDA and tangent space + LR."""
-    from constrae.bench.decode import DEFAULT_VARIANTS, evaluate
+    from constrae.bench.decode import evaluate
     from constrae.bench.report import table_lines, write_decode_report
     from constrae.bench.tasks import load_task
+    from constrae.bench.variants import DEFAULT_VARIANTS
 
     tasks = [load_task(name, subject) for name in task]
     rows = evaluate(tasks, DEFAULT_VARIANTS, folds, progress=progress)
