@@ -1,6 +1,6 @@
 """The decoding benchmark on real eegmmidb runs: MNE's published CSP figure is reproduced,
-a small AE pipeline runs fold by fold and learns (accuracy well above chance), and the deployed
-decision path of an AE row gives the classifier's decisions."""
+a small AE pipeline runs fold by fold and learns (accuracy well above chance), the deployed
+decision path of an AE row gives the classifier's decisions, and several subjects run into one report."""
 
 import json
 
@@ -12,6 +12,8 @@ from constrae.bench.baselines import csp_lda, mne_protocol_epochs
 from constrae.bench.decode import AEVariant, accuracy_and_auc, evaluate, fold_inputs, splits_for
 from constrae.bench.linear_decision import DeployedDecoder
 from constrae.bench.report import write_decode_report
+from constrae.bench.subjects import evaluate_subjects
+from constrae.bench.summary import ALL_ZERO, REFERENCE_METHOD
 from constrae.bench.tasks import load_task
 from constrae.bench.variants import CLASSIFIERS, train_autoencoder
 from constrae.errors import DataError
@@ -84,7 +86,7 @@ def test_small_benchmark_runs_every_method_and_the_tangent_ae_learns(fists_feet,
     assert ae.accuracy_mean >= 0.7, "tangent-space AE codes should decode fists vs feet well above chance"
     written = write_decode_report(rows, tmp_path, "test run")
     assert [p.name for p in written] == ["decode.json", "decode.md", "decode.png"]
-    assert len(json.loads((tmp_path / "decode.json").read_text())) == 5
+    assert len(json.loads((tmp_path / "decode.json").read_text())["rows"]) == 5
     assert "| CSP+LDA (MNE protocol) |" in (tmp_path / "decode.md").read_text()
 
 
@@ -118,3 +120,27 @@ def test_the_deployed_path_decides_as_the_classifier_on_the_benchmarks_codes(fis
         decided_N = np.array([decoder.decide(window_CW) for window_CW in fold.trial_windows_NCW])
         assert clear_N.sum() > len(clear_N) // 2
         np.testing.assert_array_equal(decided_N[clear_N], classifier.predict(codes_NH)[clear_N])
+
+
+@pytest.mark.slow
+def test_two_subjects_one_fold_give_per_subject_rows_and_a_summary(shared_data, tmp_path):
+    subjects = [shared_data / "eegmmidb" / name for name in ("S001", "S012")]
+    lines: list[str] = []
+    run = evaluate_subjects(
+        subjects, ["imagery_left_right", "imagery_fists_feet"], [TINY_TANGENT], 1, False, lines.append
+    )
+    assert lines == ["skipped S012 imagery_fists_feet: missing S012R06.edf, S012R10.edf, S012R14.edf"]
+    write_decode_report(run.rows, tmp_path, "test run", run.skipped)
+    document = json.loads((tmp_path / "decode.json").read_text())
+    assert document["subjects"] == ["S001", "S012"]
+    left_right = [r for r in document["rows"] if r["task"] == "imagery_left_right"]
+    assert [r["subject"] for r in left_right] == ["S001"] * 5 + ["S012"] * 5
+    assert all(len(r["fold_accuracies"]) == 1 and r["latency_us"] > 0 for r in document["rows"])
+    summary = {(s["task"], s["method"]): s for s in document["summary"]}
+    assert len(summary) == 10
+    reference = summary[("imagery_left_right", REFERENCE_METHOD)]
+    assert (reference["subjects"], reference["ties"], reference["no_test_reason"]) == (2, 2, ALL_ZERO)
+    ae = summary[("imagery_left_right", "AE tiny ReLU (tangent) + LDA")]
+    assert ae["subjects"] == 2 and ae["wins"] + ae["ties"] + ae["losses"] == 2
+    assert summary[("imagery_fists_feet", REFERENCE_METHOD)]["subjects"] == 1
+    assert "## imagery_left_right: over 2 subjects" in (tmp_path / "decode.md").read_text()
