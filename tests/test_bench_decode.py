@@ -1,16 +1,39 @@
-"""The decoding benchmark on real S001 runs: MNE's published CSP figure is reproduced,
-and a small AE pipeline runs fold by fold and learns (accuracy well above chance)."""
+"""The decoding benchmark on real eegmmidb runs: MNE's published CSP figure is reproduced,
+a small AE pipeline runs fold by fold and learns (accuracy well above chance), the deployed
+decision path of an AE row gives the classifier's decisions, and several subjects run into one report."""
 
 import json
 
 import numpy as np
 import pytest
+import torch
 
 from constrae.bench.baselines import csp_lda, mne_protocol_epochs
-from constrae.bench.decode import AEVariant, accuracy_and_auc, evaluate, splits_for
+from constrae.bench.decode import AEVariant, accuracy_and_auc, evaluate, fold_inputs, splits_for
+from constrae.bench.linear_decision import DeployedDecoder
 from constrae.bench.report import write_decode_report
+from constrae.bench.subjects import evaluate_subjects
+from constrae.bench.summary import ALL_ZERO, REFERENCE_METHOD
 from constrae.bench.tasks import load_task
+from constrae.bench.variants import CLASSIFIERS, train_autoencoder
 from constrae.errors import DataError
+
+TINY_TRAIN = {"epochs": 1, "lr": 1e-3, "batch_size": 64, "val_fraction": 0.0}
+TINY_TANGENT = AEVariant(
+    "tiny ReLU (tangent)", "tangent_space", {"hidden_size": 16, "activation": "relu"}, [], TINY_TRAIN
+)
+TINY_RAW = AEVariant(
+    "tiny spatiotemporal (raw)",
+    "raw",
+    {
+        "hidden_size": 16,
+        "activation": "relu",
+        "encoder": "spatiotemporal",
+        "encoder_params": {"channels": 64, "virtual_channels": 4, "filters": 2, "kernel": 25, "stride": 5},
+    },
+    [],
+    TINY_TRAIN,
+)
 
 
 @pytest.fixture(scope="module")
@@ -63,7 +86,7 @@ def test_small_benchmark_runs_every_method_and_the_tangent_ae_learns(fists_feet,
     assert ae.accuracy_mean >= 0.7, "tangent-space AE codes should decode fists vs feet well above chance"
     written = write_decode_report(rows, tmp_path, "test run")
     assert [p.name for p in written] == ["decode.json", "decode.md", "decode.png"]
-    assert len(json.loads((tmp_path / "decode.json").read_text())) == 5
+    assert len(json.loads((tmp_path / "decode.json").read_text())["rows"]) == 5
     assert "| CSP+LDA (MNE protocol) |" in (tmp_path / "decode.md").read_text()
 
 
@@ -73,3 +96,51 @@ def test_unknown_task_and_missing_runs_are_named(shared_data, tmp_path):
     (tmp_path / "S002").mkdir()
     with pytest.raises(DataError, match=r"recordings not found: .*S002R06.edf"):
         load_task("imagery_fists_feet", tmp_path / "S002")
+
+
+@pytest.mark.parametrize("variant", [TINY_TANGENT, TINY_RAW], ids=lambda v: v.representation)
+def test_the_deployed_path_decides_as_the_classifier_on_the_benchmarks_codes(fists_feet, variant):
+    """Filtered trial windows through FeatureExtractor's fastest backend and the dot product give
+    the decision_function the benchmark scored (torch codes of the same windows, scikit-learn)."""
+    y_N = (fists_feet.trials.labels_N == "T2").astype(int)
+    train_N, test_N = splits_for(len(y_N), 1)[0]
+    fold = fold_inputs(fists_feet, test_N, variant.representation)
+    model = train_autoencoder(variant, fold.X_train)
+    with torch.no_grad():
+        codes_NH = model.encode(torch.from_numpy(fold.X_trials)).numpy()
+    for make in CLASSIFIERS.values():
+        classifier = make().fit(codes_NH[train_N], y_N[train_N])
+        decoder = DeployedDecoder(model, fold.preprocessing, classifier)
+        deployed_N = np.array([decoder.decision(window_CW) for window_CW in fold.trial_windows_NCW])
+        expected_N = classifier.decision_function(codes_NH)
+        tolerance = 1e-4 * np.abs(expected_N).max()
+        np.testing.assert_allclose(deployed_N, expected_N, rtol=1e-4, atol=tolerance)
+        # Float32 codes of two backends differ in the last bits: a decision that close to 0 may go either way.
+        clear_N = np.abs(expected_N) > tolerance
+        decided_N = np.array([decoder.decide(window_CW) for window_CW in fold.trial_windows_NCW])
+        assert clear_N.sum() > len(clear_N) // 2
+        np.testing.assert_array_equal(decided_N[clear_N], classifier.predict(codes_NH)[clear_N])
+
+
+@pytest.mark.slow
+def test_two_subjects_one_fold_give_per_subject_rows_and_a_summary(shared_data, tmp_path):
+    subjects = [shared_data / "eegmmidb" / name for name in ("S001", "S012")]
+    lines: list[str] = []
+    run = evaluate_subjects(
+        subjects, ["imagery_left_right", "imagery_fists_feet"], [TINY_TANGENT], 1, False, lines.append
+    )
+    assert lines == ["skipped S012 imagery_fists_feet: missing S012R06.edf, S012R10.edf, S012R14.edf"]
+    write_decode_report(run.rows, tmp_path, "test run", run.skipped)
+    document = json.loads((tmp_path / "decode.json").read_text())
+    assert document["subjects"] == ["S001", "S012"]
+    left_right = [r for r in document["rows"] if r["task"] == "imagery_left_right"]
+    assert [r["subject"] for r in left_right] == ["S001"] * 5 + ["S012"] * 5
+    assert all(len(r["fold_accuracies"]) == 1 and r["latency_us"] > 0 for r in document["rows"])
+    summary = {(s["task"], s["method"]): s for s in document["summary"]}
+    assert len(summary) == 10
+    reference = summary[("imagery_left_right", REFERENCE_METHOD)]
+    assert (reference["subjects"], reference["ties"], reference["no_test_reason"]) == (2, 2, ALL_ZERO)
+    ae = summary[("imagery_left_right", "AE tiny ReLU (tangent) + LDA")]
+    assert ae["subjects"] == 2 and ae["wins"] + ae["ties"] + ae["losses"] == 2
+    assert summary[("imagery_fists_feet", REFERENCE_METHOD)]["subjects"] == 1
+    assert "## imagery_left_right: over 2 subjects" in (tmp_path / "decode.md").read_text()

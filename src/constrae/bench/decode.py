@@ -1,33 +1,30 @@
 """``constrae bench decode``: within-subject decoding on real recordings, AE features
 against CSP+LDA and tangent space + logistic regression, on the same splits.
 
-Protocol (MNE's CSP example): trials are 1-2 s after the cue, ShuffleSplit(10,
-test_size=0.2, random_state=42). Each AE is trained without labels, per fold, on
-every sliding window of the task's recordings (rest included) that overlaps no test
-trial; its preprocessing (causal filter, standardisation, tangent reference) is fitted
-on those windows only. Shapes: ``n`` trials, ``h`` features.
+Protocol (MNE's CSP example), for each subject and task on its own: trials are 1-2 s
+after the cue, ShuffleSplit(10, test_size=0.2, random_state=42). Each AE
+(``constrae.bench.variants``) is trained without labels, per fold, on every sliding
+window of the task's recordings (rest included) that overlaps no test trial; its
+preprocessing (causal filter, standardisation, tangent reference) is fitted on those
+windows only. Shapes: ``n`` trials, ``h`` features.
 """
 
 import functools
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from typing import NamedTuple
 
 import numpy as np
 import torch
-from sklearn.discriminant_analysis import LinearDiscriminantAnalysis
-from sklearn.linear_model import LogisticRegression
 from sklearn.metrics import roc_auc_score
 from sklearn.model_selection import ShuffleSplit
-from sklearn.pipeline import make_pipeline
-from sklearn.preprocessing import StandardScaler
 from tqdm.auto import tqdm
 
 from constrae.bench.baselines import CSP_COMPONENTS, csp_lda, mne_protocol_epochs, tangent_space_lr
+from constrae.bench.linear_decision import DeployedDecoder
 from constrae.bench.tasks import TASKS, TRIAL_SECONDS, LoadedTask
 from constrae.bench.timing import time_calls
-from constrae.core.build import build
-from constrae.core.config import RunConfig
-from constrae.core.trainer import Trainer
+from constrae.bench.variants import CLASSIFIERS, AEVariant, train_autoencoder, training_order
+from constrae.core.model import Autoencoder
 from constrae.data import EEGConfig, Preprocessing
 from constrae.data.filters import CausalFilter, design_sos
 from constrae.data.preprocessing import Representation
@@ -41,81 +38,23 @@ TRAINING_HOP_SECONDS = 0.5
 LATENCY_CALLS = 100
 
 
-class AEVariant(NamedTuple):
-    """One autoencoder configuration to evaluate; ``model`` and ``train`` are RunConfig sections."""
-
-    name: str
-    representation: Representation
-    model: dict
-    constraints: list[dict]
-    train: dict
-
-
-_TRAIN = {"epochs": 30, "lr": 1e-3, "batch_size": 64, "val_fraction": 0.0}
-
-DEFAULT_VARIANTS = [
-    AEVariant(
-        "sparse ReLU + L1 (tangent)",
-        "tangent_space",
-        {"hidden_size": 256, "activation": "relu"},
-        [{"name": "l1_codes", "lam": 1e-3}],
-        _TRAIN,
-    ),
-    AEVariant(
-        "sigmoid + KL (tangent)",
-        "tangent_space",
-        {"hidden_size": 256, "activation": "sigmoid"},
-        [{"name": "kl_sparsity", "rho": 0.1, "beta": 0.1}, {"name": "weight_decay", "lam": 1e-5}],
-        _TRAIN,
-    ),
-    AEVariant(
-        "k-sparse k=64 (tangent)",
-        "tangent_space",
-        {"hidden_size": 256, "activation": "topk", "activation_params": {"k": 64}},
-        [],
-        _TRAIN,
-    ),
-    AEVariant(
-        "denoising q=0.25 + L1 (tangent)",
-        "tangent_space",
-        {"hidden_size": 256, "activation": "relu"},
-        [{"name": "denoising", "q": 0.25}, {"name": "l1_codes", "lam": 1e-3}],
-        _TRAIN,
-    ),
-    AEVariant(
-        "spatiotemporal ReLU + L1 (raw)",
-        "raw",
-        {
-            "hidden_size": 64,
-            "activation": "relu",
-            "encoder": "spatiotemporal",
-            "encoder_params": {"channels": 64, "virtual_channels": 8, "filters": 4, "kernel": 25, "stride": 5},
-        },
-        [{"name": "l1_codes", "lam": 1e-2}],
-        {**_TRAIN, "epochs": 10, "lr": 3e-3},
-    ),
-]
-"""The constraint sets of the default table; every one is a plain RunConfig."""
-
-CLASSIFIERS: dict[str, Callable] = {
-    "LDA": lambda: LinearDiscriminantAnalysis(solver="lsqr", shrinkage="auto"),
-    "LR": lambda: make_pipeline(StandardScaler(), LogisticRegression(C=0.1, max_iter=2000)),
-}
-"""Linear classifiers on the AE features (shrinkage LDA; L2 logistic regression)."""
-
-
 class DecodeRow(NamedTuple):
-    """One method on one task, over all folds."""
+    """One method on one subject's task, over all folds."""
 
+    subject: str
+    """The subject's folder name (S001)."""
     task: str
     method: str
     accuracy_mean: float
+    """Mean of ``fold_accuracies``."""
     accuracy_std: float
     roc_auc_mean: float
+    """Mean over folds (NaN folds, whose test set holds one class, left out)."""
     features: int
     """Features per window the classifier sees."""
     latency_us: float
-    """Median time from a filtered 1 s window to a decision, one call at a time."""
+    """Median time from a filtered 1 s window to a decision, one call at a time (AE rows: the
+    deployed path of ``constrae.bench.linear_decision``; baselines: their pipeline's predict)."""
     fold_accuracies: list[float]
 
 
@@ -134,9 +73,10 @@ def accuracy_and_auc(scores_N: np.ndarray, y_N: np.ndarray) -> tuple[float, floa
     return float(np.mean((scores_N > 0) == y_N)), auc
 
 
-def row(task: str, method: str, accuracies, aucs, features: int, latency_us: float) -> DecodeRow:
+def row(task: LoadedTask, method: str, accuracies, aucs, features: int, latency_us: float) -> DecodeRow:
     return DecodeRow(
-        task,
+        task.subject,
+        task.name,
         method,
         float(np.mean(accuracies)),
         float(np.std(accuracies)),
@@ -178,25 +118,8 @@ def baseline_rows(task: LoadedTask, y_N: np.ndarray, splits) -> list[DecodeRow]:
             accuracies.append(accuracy)
             aucs.append(auc)
         latency = median_latency_us(functools.partial(pipeline.predict, X[:1]))
-        rows.append(row(task.name, method, accuracies, aucs, features, latency))
+        rows.append(row(task, method, accuracies, aucs, features, latency))
     return rows
-
-
-def variant_config(variant: AEVariant, n_features: int) -> RunConfig:
-    return RunConfig.from_mapping(
-        {
-            "model": {**variant.model, "input_size": n_features},
-            "constraints": variant.constraints,
-            "train": variant.train,
-        }
-    )
-
-
-def train_autoencoder(variant: AEVariant, X_train: np.ndarray):
-    config = variant_config(variant, X_train.shape[1])
-    model, objective = build(config)
-    Trainer(model, objective, config, progress=False).fit(torch.from_numpy(X_train))
-    return model.eval()
 
 
 class FoldInputs(NamedTuple):
@@ -229,58 +152,62 @@ def fold_inputs(task: LoadedTask, test_N: np.ndarray, representation: Representa
 
 
 def autoencoder_rows(task: LoadedTask, variants: list[AEVariant], y_N: np.ndarray, splits, bar) -> list[DecodeRow]:
-    """Per fold: fit preprocessing and AEs on training windows, classify the trials' codes."""
+    """Per fold: fit preprocessing and AEs (teachers first) on training windows, classify the trials' codes.
+
+    Latency: the last fold's model and classifier on the path a user deploys (``DeployedDecoder``)."""
+    representations = list(dict.fromkeys(v.representation for v in variants))
     scores: dict[tuple[str, str], tuple[list[float], list[float]]] = {
         (v.name, c): ([], []) for v in variants for c in CLASSIFIERS
     }
-    last: dict[tuple[str, str], tuple] = {}
+    last: dict[tuple[str, str], tuple[FoldInputs, Autoencoder, object]] = {}
     for train_N, test_N in splits:
-        for representation in dict.fromkeys(v.representation for v in variants):
-            preprocessing, X_train, X_trials, trial_windows_NCW, _ = fold_inputs(task, test_N, representation)
-            for variant in (v for v in variants if v.representation == representation):
-                model = train_autoencoder(variant, X_train)
-                with torch.no_grad():
-                    codes_NH = model.encode(torch.from_numpy(X_trials)).numpy()
-                for name, make in CLASSIFIERS.items():
-                    classifier = make().fit(codes_NH[train_N], y_N[train_N])
-                    accuracy, auc = accuracy_and_auc(classifier.decision_function(codes_NH[test_N]), y_N[test_N])
-                    scores[(variant.name, name)][0].append(accuracy)
-                    scores[(variant.name, name)][1].append(auc)
-                    last[(variant.name, name)] = (preprocessing, model, classifier, trial_windows_NCW[:1])
+        inputs = {representation: fold_inputs(task, test_N, representation) for representation in representations}
+        models: dict[str, Autoencoder] = {}
+        for variant in training_order(variants):
+            fold = inputs[variant.representation]
+            teacher = models[variant.teacher] if variant.teacher is not None else None
+            model = models[variant.name] = train_autoencoder(variant, fold.X_train, teacher)
+            with torch.no_grad():
+                codes_NH = model.encode(torch.from_numpy(fold.X_trials)).numpy()
+            for name, make in CLASSIFIERS.items():
+                classifier = make().fit(codes_NH[train_N], y_N[train_N])
+                accuracy, auc = accuracy_and_auc(classifier.decision_function(codes_NH[test_N]), y_N[test_N])
+                scores[(variant.name, name)][0].append(accuracy)
+                scores[(variant.name, name)][1].append(auc)
+                last[(variant.name, name)] = (fold, model, classifier)
         bar.update(1)
     rows = []
     for (variant_name, classifier_name), (accuracies, aucs) in scores.items():
-        preprocessing, model, classifier, window_1CW = last[(variant_name, classifier_name)]
-        decide = functools.partial(decision, preprocessing, model, classifier, window_1CW)
-        rows.append(
-            row(
-                task.name,
-                f"AE {variant_name} + {classifier_name}",
-                accuracies,
-                aucs,
-                model.config.hidden_size,
-                median_latency_us(decide),
-            )
-        )
+        fold, model, classifier = last[(variant_name, classifier_name)]
+        decoder = DeployedDecoder(model, fold.preprocessing, classifier)
+        latency = median_latency_us(functools.partial(decoder.decide, fold.trial_windows_NCW[0]))
+        method = f"AE {variant_name} + {classifier_name}"
+        rows.append(row(task, method, accuracies, aucs, model.config.hidden_size, latency))
     return rows
 
 
-@torch.no_grad()
-def decision(preprocessing, model, classifier, window_1CW):
-    """One decision from one filtered window: standardise, represent, encode, classify."""
-    x_1F = preprocessing.represent(preprocessing.standardize(window_1CW))
-    return classifier.predict(model.encode(torch.from_numpy(x_1F)).numpy())
-
-
-def evaluate(tasks: list[LoadedTask], variants: list[AEVariant], folds: int, progress: bool = True) -> list[DecodeRow]:
+def evaluate(
+    tasks: Iterable[LoadedTask],
+    variants: list[AEVariant],
+    folds: int,
+    progress: bool = True,
+    n_tasks: int | None = None,
+) -> list[DecodeRow]:
     """Every baseline and every AE variant x classifier on every task, on the same splits.
 
+    ``tasks`` may be a generator that loads each one when its turn comes, so that one
+    subject's recordings are in memory at a time; ``n_tasks`` then sizes the progress bar.
     On one thread (``constrae.inference.threads``): the latencies are per-call figures."""
+    training_order(variants)  # refuses an unknown teacher or a cycle before any training
+    if n_tasks is None:
+        tasks = list(tasks)
+        n_tasks = len(tasks)
     rows = []
-    with one_thread(), tqdm(total=len(tasks) * folds, desc="decode (task x fold)", disable=not progress) as bar:
+    with one_thread(), tqdm(total=n_tasks * folds, desc="decode (subject x task x fold)", disable=not progress) as bar:
         for task in tasks:
-            first_class = list(TASKS[task.name].classes)[1]
-            y_N = (task.trials.labels_N == first_class).astype(int)
+            bar.set_postfix_str(f"{task.subject} {task.name}")
+            second_class = list(TASKS[task.name].classes)[1]
+            y_N = (task.trials.labels_N == second_class).astype(int)
             splits = splits_for(len(y_N), folds)
             rows += baseline_rows(task, y_N, splits)
             rows += autoencoder_rows(task, variants, y_N, splits, bar)

@@ -21,17 +21,9 @@ import numpy as np
 import torch
 from tqdm.auto import tqdm
 
-from constrae.bench.decode import (
-    CLASSIFIERS,
-    AEVariant,
-    accuracy_and_auc,
-    fold_inputs,
-    median_latency_us,
-    splits_for,
-    train_autoencoder,
-    variant_config,
-)
+from constrae.bench.decode import accuracy_and_auc, fold_inputs, median_latency_us, splits_for
 from constrae.bench.tasks import TASKS, LoadedTask
+from constrae.bench.variants import CLASSIFIERS, AEVariant, train_autoencoder, variant_config
 from constrae.constraints import TrainingRows, build_constraint
 from constrae.core.model import InferenceEncoder
 from constrae.core.trainer import split_indices

@@ -37,10 +37,31 @@ class LoadedTask(NamedTuple):
     recordings: list[Recording]
     trials: Trials
 
+    @property
+    def subject(self) -> str:
+        """The subject's folder name (S001), which its recordings' file names start with."""
+        return self.paths[0].parent.name
+
+
+def task_named(name: str) -> Task:
+    """``TASKS[name]``; DataError lists the tasks there are."""
+    if name not in TASKS:
+        raise DataError(f"unknown task {name!r}; allowed: {', '.join(TASKS)}")
+    return TASKS[name]
+
+
+def expected_paths(subject_dir: Path, runs: tuple[int, ...]) -> list[Path]:
+    """Where eegmmidb keeps the subject's ``runs``: S001/S001R04.edf for run 4."""
+    return [subject_dir / f"{subject_dir.name}R{run:02d}.edf" for run in runs]
+
+
+def missing_runs(subject_dir: Path, task: str) -> list[Path]:
+    """The recordings of ``task`` that ``subject_dir`` lacks (none: the task can run)."""
+    return [path for path in expected_paths(subject_dir, task_named(task).runs) if not path.is_file()]
+
 
 def run_paths(subject_dir: Path, runs: tuple[int, ...]) -> list[Path]:
-    subject = subject_dir.name
-    paths = [subject_dir / f"{subject}R{run:02d}.edf" for run in runs]
+    paths = expected_paths(subject_dir, runs)
     missing = [str(path) for path in paths if not path.is_file()]
     if missing:
         raise DataError(f"recordings not found: {', '.join(missing)} (expected PhysioNet eegmmidb EDF files)")
@@ -48,9 +69,7 @@ def run_paths(subject_dir: Path, runs: tuple[int, ...]) -> list[Path]:
 
 
 def load_task(name: str, subject_dir: Path) -> LoadedTask:
-    if name not in TASKS:
-        raise DataError(f"unknown task {name!r}; allowed: {', '.join(TASKS)}")
-    paths = run_paths(subject_dir, TASKS[name].runs)
+    paths = run_paths(subject_dir, task_named(name).runs)
     recordings = [read_recording(path) for path in paths]
     window = int(round(TRIAL_SECONDS * recordings[0].sfreq))
     return LoadedTask(
