@@ -7,6 +7,7 @@ import numpy as np
 import pytest
 
 from constrae.bench.variants import AEVariant, train_autoencoder, training_order
+from constrae.constraints.distillation import Teacher, code_distance
 from constrae.errors import ConfigError
 
 TINY_TRAIN = {"epochs": 1, "batch_size": 32, "val_fraction": 0.0}
@@ -50,8 +51,30 @@ def test_the_hook_gets_the_trained_teacher_and_its_config_is_the_one_trained():
         seen.append(teacher)
         return replace(config, model=replace(config.model, hidden_size=2 * teacher.config.hidden_size))
 
-    student = train_autoencoder(variant("student", "teacher", twice_the_teacher), X, teacher_model)
+    student = train_autoencoder(
+        variant("student", "teacher", twice_the_teacher), X, Teacher(teacher_model, None, "teacher")
+    )
     assert seen == [teacher_model] and not teacher_model.training
     assert student.config.hidden_size == 8 and student.config.input_size == 6
     with pytest.raises(ConfigError, match=r"'student' needs the trained model of 'teacher'"):
         train_autoencoder(variant("student", "teacher", twice_the_teacher), X)
+
+
+def test_a_distillation_term_gets_the_fold_teacher_and_pulls_the_codes_towards_it():
+    X = np.random.default_rng(0).normal(size=(128, 6)).astype(np.float32)
+    teacher = Teacher(train_autoencoder(variant("teacher"), X), None, "teacher")
+    distilled = AEVariant(
+        "student",
+        "tangent_space",
+        {"hidden_size": 4},
+        [{"name": "distillation", "teacher": "teacher", "lam": 10.0}],
+        {**TINY_TRAIN, "epochs": 40, "lr": 1e-2},
+        "teacher",
+        keep,
+    )
+    plain = AEVariant("plain", "tangent_space", {"hidden_size": 4}, [], {**TINY_TRAIN, "epochs": 40, "lr": 1e-2})
+    assert code_distance(train_autoencoder(distilled, X, teacher), teacher, X) < 0.5 * code_distance(
+        train_autoencoder(plain, X), teacher, X
+    )
+    with pytest.raises(ConfigError, match="'student': its distillation term needs a teacher"):
+        train_autoencoder(replace(distilled, teacher=None, with_teacher=None), X)

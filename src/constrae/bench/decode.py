@@ -24,6 +24,7 @@ from constrae.bench.linear_decision import DeployedDecoder
 from constrae.bench.tasks import TASKS, TRIAL_SECONDS, LoadedTask
 from constrae.bench.timing import time_calls
 from constrae.bench.variants import CLASSIFIERS, AEVariant, train_autoencoder, training_order
+from constrae.constraints.distillation import Teacher
 from constrae.core.model import Autoencoder
 from constrae.data import EEGConfig, Preprocessing
 from constrae.data.filters import CausalFilter, design_sos
@@ -162,11 +163,12 @@ def autoencoder_rows(task: LoadedTask, variants: list[AEVariant], y_N: np.ndarra
     last: dict[tuple[str, str], tuple[FoldInputs, Autoencoder, object]] = {}
     for train_N, test_N in splits:
         inputs = {representation: fold_inputs(task, test_N, representation) for representation in representations}
-        models: dict[str, Autoencoder] = {}
+        models: dict[str, Teacher] = {}
         for variant in training_order(variants):
             fold = inputs[variant.representation]
             teacher = models[variant.teacher] if variant.teacher is not None else None
-            model = models[variant.name] = train_autoencoder(variant, fold.X_train, teacher)
+            model = train_autoencoder(variant, fold.X_train, teacher)
+            models[variant.name] = Teacher(model, fold.preprocessing, variant.name)
             with torch.no_grad():
                 codes_NH = model.encode(torch.from_numpy(fold.X_trials)).numpy()
             for name, make in CLASSIFIERS.items():

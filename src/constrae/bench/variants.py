@@ -25,6 +25,7 @@ from sklearn.linear_model import LogisticRegression
 from sklearn.pipeline import make_pipeline
 from sklearn.preprocessing import StandardScaler
 
+from constrae.constraints.distillation import Teacher
 from constrae.core.build import build
 from constrae.core.config import RunConfig
 from constrae.core.model import Autoencoder
@@ -64,6 +65,14 @@ class AEVariant:
 
 TRAIN = {"epochs": 30, "lr": 1e-3, "batch_size": 64, "val_fraction": 0.0}
 """The train section most default variants share."""
+
+POWER_MODEL = {
+    "hidden_size": 256,
+    "activation": "relu",
+    "encoder": "power",
+    "encoder_params": {"channels": 64, "virtual_channels": 16},
+}
+"""The fast model: 16 virtual channels' log-powers and correlations, as wide as the tangent-space teacher."""
 
 DEFAULT_VARIANTS = [
     AEVariant(
@@ -106,6 +115,16 @@ DEFAULT_VARIANTS = [
         [{"name": "l1_codes", "lam": 1e-2}],
         {**TRAIN, "epochs": 10, "lr": 3e-3},
     ),
+    AEVariant("power ReLU + L1 (raw)", "raw", POWER_MODEL, [{"name": "l1_codes", "lam": 1e-3}], TRAIN),
+    AEVariant(
+        "power distilled from sparse ReLU + L1 (raw)",
+        "raw",
+        POWER_MODEL,
+        [{"name": "distillation", "teacher": "sparse ReLU + L1 (tangent)", "lam": 1.0}],
+        TRAIN,
+        teacher="sparse ReLU + L1 (tangent)",
+        with_teacher=lambda config, teacher_model: config,
+    ),
 ]
 """The constraint sets of the default table; every one is a plain RunConfig."""
 
@@ -127,15 +146,21 @@ def variant_config(variant: AEVariant, n_features: int) -> RunConfig:
     )
 
 
-def train_autoencoder(variant: AEVariant, X_train: np.ndarray, teacher: Autoencoder | None = None) -> Autoencoder:
+def train_autoencoder(variant: AEVariant, X_train: np.ndarray, teacher: Teacher | None = None) -> Autoencoder:
     """The variant's model trained on ``X_train`` (windows, features), in eval mode; ``teacher`` is
-    the trained model of ``variant.teacher`` on the same fold, handed to ``variant.with_teacher``."""
+    ``variant.teacher`` trained on the same fold, with its preprocessing: its model goes to
+    ``variant.with_teacher``, and the teacher itself to every term that names a teacher run."""
     config = variant_config(variant, X_train.shape[1])
     if variant.with_teacher is not None:
         if teacher is None:
             raise ConfigError(f"variant {variant.name!r} needs the trained model of {variant.teacher!r}")
-        config = variant.with_teacher(config, teacher)
+        config = variant.with_teacher(config, teacher.model)
     model, objective = build(config)
+    for term in objective.constraint_list:
+        if term.teacher_run() is not None:
+            if teacher is None:
+                raise ConfigError(f"variant {variant.name!r}: its {term.registered_name} term needs a teacher")
+            term.use_teacher(teacher, model)
     Trainer(model, objective, config, progress=False).fit(torch.from_numpy(X_train))
     return model.eval()
 
