@@ -6,7 +6,7 @@ from dataclasses import replace
 import numpy as np
 import pytest
 
-from constrae.bench.variants import AEVariant, train_autoencoder, training_order
+from constrae.bench.variants import AEVariant, select_variants, train_autoencoder, training_order
 from constrae.constraints.distillation import Teacher, code_distance
 from constrae.errors import ConfigError
 
@@ -78,3 +78,11 @@ def test_a_distillation_term_gets_the_fold_teacher_and_pulls_the_codes_towards_i
     )
     with pytest.raises(ConfigError, match="'student': its distillation term needs a teacher"):
         train_autoencoder(replace(distilled, teacher=None, with_teacher=None), X)
+
+
+def test_a_selected_student_brings_its_teacher_and_an_unknown_name_lists_the_known():
+    variants = [variant("a"), variant("teacher"), variant("student", "teacher", keep)]
+    assert [v.name for v in select_variants(["student"], variants)] == ["teacher", "student"]
+    assert select_variants([], variants) == variants
+    with pytest.raises(ConfigError, match="unknown variant 'b'; known: a, teacher, student"):
+        select_variants(["b"], variants)

@@ -187,3 +187,18 @@ def training_order(variants: list[AEVariant]) -> list[AEVariant]:
         ordered += ready
         pending = [v for v in pending if v.name not in {r.name for r in ready}]
     return ordered
+
+
+def select_variants(names: list[str], variants: list[AEVariant]) -> list[AEVariant]:
+    """The variants named (all when ``names`` is empty), with the teachers they learn from;
+    ConfigError names an unknown variant and lists the known ones."""
+    if not names:
+        return list(variants)
+    by_name = {v.name: v for v in variants}
+    unknown = [name for name in names if name not in by_name]
+    if unknown:
+        raise ConfigError(f"unknown variant {', '.join(map(repr, unknown))}; known: {', '.join(by_name)}")
+    chosen = set(names)
+    while missing := {by_name[n].teacher for n in chosen if by_name[n].teacher not in (None, *chosen)}:
+        chosen |= {name for name in missing if name is not None}
+    return [v for v in variants if v.name in chosen]

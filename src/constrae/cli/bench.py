@@ -19,6 +19,9 @@ def bench_decode(
         help="Tasks to evaluate (repeat the option); a subject whose folder lacks a task's runs skips it.",
     ),
     folds: int = typer.Option(10, min=1, help="ShuffleSplit folds (MNE's protocol: 10)."),
+    variant: list[str] = typer.Option(
+        [], help="AE variants to run, by name (repeat the option; default: all; a student brings its teacher)."
+    ),
     out: Path = typer.Option(Path("reports/decode"), help="Folder for decode.md, decode.json and decode.png."),
     progress: bool = typer.Option(True, help="Show a progress bar."),
 ) -> None:
@@ -26,9 +29,11 @@ def bench_decode(
     from constrae.bench.report import subject_table_lines, summary_table_lines, write_decode_report
     from constrae.bench.subjects import evaluate_subjects
     from constrae.bench.summary import summarise
-    from constrae.bench.variants import DEFAULT_VARIANTS
+    from constrae.bench.variants import DEFAULT_VARIANTS, select_variants
 
-    run = evaluate_subjects(subject, task, DEFAULT_VARIANTS, folds, progress=progress, log=typer.echo)
+    run = evaluate_subjects(
+        subject, task, select_variants(variant, DEFAULT_VARIANTS), folds, progress=progress, log=typer.echo
+    )
     subjects = list(dict.fromkeys(r.subject for r in run.rows))
     header = (
         f"Subjects {', '.join(subjects)}; each on its own, {folds} ShuffleSplit folds (test 20 %, random_state 42), "
