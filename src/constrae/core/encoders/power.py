@@ -85,12 +85,12 @@ class PowerEncoder(CodeEncoder):
         # Index pairs follow from the sizes: not part of the state a checkpoint stores.
         self.register_buffer("pair_rows", self.pairs(virtual_channels)[0], persistent=False)
         self.register_buffer("pair_cols", self.pairs(virtual_channels)[1], persistent=False)
-        self.register_buffer("channel_rows", self.pairs(channels, True)[0], persistent=False)
-        self.register_buffer("channel_cols", self.pairs(channels, True)[1], persistent=False)
+        self.register_buffer("channel_rows", self.pairs(channels)[0], persistent=False)
+        self.register_buffer("channel_cols", self.pairs(channels)[1], persistent=False)
 
-    def pairs(self, n: int, correlations: bool | None = None) -> tuple[torch.Tensor, torch.Tensor]:
+    def pairs(self, n: int) -> tuple[torch.Tensor, torch.Tensor]:
         """(rows, cols) of the strict upper triangle, or empty without correlations."""
-        if not (self.correlations if correlations is None else correlations):
+        if not self.correlations:
             return torch.zeros(0, dtype=torch.long), torch.zeros(0, dtype=torch.long)
         rows, cols = torch.triu_indices(n, n, offset=1)
         return rows, cols
@@ -111,7 +111,8 @@ class PowerEncoder(CodeEncoder):
         return self.code_layer(self.features(x_BN))
 
     def reconstruction_target(self, x_BN: torch.Tensor) -> torch.Tensor:
-        """(b, m) the power statistics of every input channel: c log-powers and c (c - 1) / 2 correlations."""
+        """(b, m) the power statistics of every input channel: c log-powers, and c (c - 1) / 2
+        correlations when the encoder's features have them."""
         return power_statistics(second_moments(self.windows(x_BN)), self.channel_rows, self.channel_cols)
 
     @torch.no_grad()
