@@ -79,6 +79,25 @@ def test_initialisation_whitens_the_top_components_and_standardises_the_features
     assert np.abs(residual).max() < 1e-4 * np.abs(S_VC).max()
 
 
+def test_zca_whitening_keeps_each_virtual_channel_on_its_electrode():
+    model = Autoencoder(
+        ModelConfig(
+            input_size=CHANNELS * SAMPLES,
+            hidden_size=4,
+            encoder="power",
+            encoder_params={"channels": CHANNELS, "virtual_channels": CHANNELS, "whitening": "zca"},
+        )
+    )
+    x_BN = mixed_windows(300)
+    model.encoder.initialise_from(x_BN)
+    S_CC = model.encoder.spatial.weight.detach().double().numpy()
+    X_BCT = x_BN.double().numpy().reshape(-1, CHANNELS, SAMPLES)
+    covariance_CC = np.einsum("bct,bdt->cd", X_BCT, X_BCT) / (len(X_BCT) * SAMPLES)
+    # C^-1/2: symmetric, and it whitens.
+    np.testing.assert_allclose(S_CC, S_CC.T, atol=1e-5 * np.abs(S_CC).max())
+    np.testing.assert_allclose(S_CC @ covariance_CC @ S_CC.T, np.eye(CHANNELS), atol=1e-4)
+
+
 def test_initialisation_happens_once_and_survives_a_checkpoint(tmp_path):
     config = RunConfig.from_mapping(
         {
@@ -136,8 +155,9 @@ def test_reconstruction_falls_while_training():
     assert history[-1]["train/reconstruction"] < 0.5 * history[0]["train/reconstruction"]
 
 
-def test_numpy_path_takes_raw_windows_and_equals_torch():
-    model = power_model()
+@pytest.mark.parametrize("correlations", [True, False])
+def test_numpy_path_takes_raw_windows_and_equals_torch(correlations):
+    model = power_model(correlations)
     x_BN = mixed_windows(40)
     model.encoder.initialise_from(x_BN)
     rng = np.random.default_rng(3)
@@ -157,6 +177,14 @@ def test_configuration_errors_name_the_key():
                 input_size=CHANNELS * SAMPLES,
                 encoder="power",
                 encoder_params={"channels": CHANNELS, "virtual_channels": 7},
+            )
+        )
+    with pytest.raises(ConfigError, match=r"whitening: zca keeps every channel: it needs virtual_channels = channels"):
+        Autoencoder(
+            ModelConfig(
+                input_size=CHANNELS * SAMPLES,
+                encoder="power",
+                encoder_params={"channels": CHANNELS, "virtual_channels": 3, "whitening": "zca"},
             )
         )
     with pytest.raises(ConfigError, match="loss: cross_entropy needs an encoder that reconstructs its input"):

@@ -91,16 +91,24 @@ class PowerFeatures:
     def __init__(
         self, rows_P: np.ndarray, cols_P: np.ndarray, mean_F: np.ndarray, scale_F: np.ndarray, W_HF, b_H, floor: float
     ) -> None:
-        self.rows_P, self.cols_P, self.floor = rows_P, cols_P, floor
+        self.rows_P, self.cols_P, self.floor = rows_P, cols_P, np.float32(floor)
         self.inverse_scale_F, self.mean_F = (1 / scale_F).astype(np.float32), mean_F
         self.W_HF, self.b_H = W_HF, b_H
+        self.cross_moments = len(rows_P) > 0
+        """Whether the features read M's off-diagonal (correlations); without, the powers are enough."""
 
     def __call__(self, M_BVV: np.ndarray) -> np.ndarray:
-        power_BV = np.diagonal(M_BVV, axis1=1, axis2=2) + np.float32(self.floor)
-        correlations_BP = M_BVV[:, self.rows_P, self.cols_P] / np.sqrt(
-            power_BV[:, self.rows_P] * power_BV[:, self.cols_P]
-        )
-        features_BF = np.concatenate([np.log(power_BV), correlations_BP], axis=1, dtype=np.float32)
+        return self.from_powers(np.diagonal(M_BVV, axis1=1, axis2=2), M_BVV)
+
+    def from_powers(self, power_BV: np.ndarray, M_BVV: np.ndarray | None) -> np.ndarray:
+        """The same from the powers M_ii, and M itself when ``cross_moments``."""
+        power_BV = power_BV + self.floor
+        parts = [np.log(power_BV)]
+        if self.cross_moments:
+            assert M_BVV is not None, "correlations need the whole second-moment matrix"
+            rows_P, cols_P = self.rows_P, self.cols_P
+            parts.append(M_BVV[:, rows_P, cols_P] / np.sqrt(power_BV[:, rows_P] * power_BV[:, cols_P]))
+        features_BF = np.concatenate(parts, axis=1, dtype=np.float32)
         features_BF -= self.mean_F
         features_BF *= self.inverse_scale_F
         return features_BF @ self.W_HF.T + self.b_H
@@ -108,20 +116,29 @@ class PowerFeatures:
 
 class PowerStage:
     """pre = PowerFeatures(M) with M = (1/t) Y Y^T and Y = S x + o: the projection of a raw
-    window, its standardisation folded into S (columns scaled) and the offset o (v,)."""
+    window, its standardisation folded into S (columns scaled) and the offset o (v,). Without
+    correlations only the diagonal of M is computed (v t products instead of v^2 t)."""
 
     def __init__(self, S_VC: np.ndarray, offset_V: np.ndarray, features: PowerFeatures, samples: int) -> None:
         self.S_VC, self.offset_V1, self.features, self.samples = S_VC, offset_V[:, None], features, samples
         self.channels = S_VC.shape[1]
         self._virtual_VT = np.empty((len(S_VC), samples), np.float32)
         self._moments_1VV = np.empty((1, len(S_VC), len(S_VC)), np.float32)
+        self._power_1V = np.empty((1, len(S_VC)), np.float32)
 
     def __call__(self, x_BN: np.ndarray) -> np.ndarray:
+        inverse_t = np.float32(1 / self.samples)
         if len(x_BN) != 1:
             virtual_BVT = self.S_VC @ x_BN.reshape(len(x_BN), self.channels, self.samples) + self.offset_V1
-            return self.features(virtual_BVT @ virtual_BVT.transpose(0, 2, 1) / np.float32(self.samples))
+            if not self.features.cross_moments:
+                return self.features.from_powers(np.einsum("bvt,bvt->bv", virtual_BVT, virtual_BVT) * inverse_t, None)
+            return self.features(virtual_BVT @ virtual_BVT.transpose(0, 2, 1) * inverse_t)
         np.matmul(self.S_VC, x_BN.reshape(self.channels, self.samples), out=self._virtual_VT)
         self._virtual_VT += self.offset_V1
+        if not self.features.cross_moments:
+            np.einsum("vt,vt->v", self._virtual_VT, self._virtual_VT, out=self._power_1V[0])
+            self._power_1V *= inverse_t
+            return self.features.from_powers(self._power_1V, None)
         np.matmul(self._virtual_VT, self._virtual_VT.T, out=self._moments_1VV[0])
-        self._moments_1VV *= np.float32(1 / self.samples)
+        self._moments_1VV *= inverse_t
         return self.features(self._moments_1VV)

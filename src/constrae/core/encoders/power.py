@@ -13,6 +13,10 @@ from constrae.core.encoders.base import CodeDecoder, CodeEncoder, encoders
 from constrae.core.encoders.dense import DenseDecoder
 from constrae.io.mappings import require
 
+WHITENINGS = ("pca", "zca")
+"""How ``initialise_from`` sets S: the top-v whitened principal components, or (v = c) the
+symmetric whitening C^-1/2 that keeps each virtual channel on its electrode."""
+
 POWER_FLOOR = 1e-6
 """Added to every power before the logarithm: a silent virtual channel gives log(1e-6), not -inf."""
 
@@ -41,7 +45,8 @@ class PowerEncoder(CodeEncoder):
     p(M) = [log M_ii, M_ij / sqrt(M_ii M_jj) (i < j, when ``correlations``)].
 
     S starts as the whitening PCA of the training windows (the top-v eigenvectors of
-    their mean channel covariance, scaled by eigenvalue^-1/2), and mu, sigma standardise
+    their mean channel covariance, scaled by eigenvalue^-1/2; or, with ``whitening: zca``
+    and v = c, the symmetric C^-1/2), and mu, sigma standardise
     the features on those windows; both are set by ``initialise_from`` without labels
     (the projection of SPDNet's BiMap, Huang & Van Gool 2017, then log-power). The
     decoder reconstructs the same statistics of all c input channels (``reconstruction_target``):
@@ -60,7 +65,13 @@ class PowerEncoder(CodeEncoder):
     channel_cols: torch.Tensor
 
     def __init__(
-        self, input_size: int, hidden_size: int, channels: int, virtual_channels: int = 16, correlations: bool = True
+        self,
+        input_size: int,
+        hidden_size: int,
+        channels: int,
+        virtual_channels: int = 16,
+        correlations: bool = True,
+        whitening: str = "pca",
     ) -> None:
         super().__init__(input_size, hidden_size)
         where = "model.encoder_params"
@@ -74,8 +85,16 @@ class PowerEncoder(CodeEncoder):
             f"{where}.virtual_channels",
             f"must be in [1, channels={channels}], got {virtual_channels}",
         )
+        require(
+            whitening in WHITENINGS, f"{where}.whitening", f"must be one of {', '.join(WHITENINGS)}, got {whitening!r}"
+        )
+        require(
+            whitening != "zca" or virtual_channels == channels,
+            f"{where}.whitening",
+            f"zca keeps every channel: it needs virtual_channels = channels = {channels}, got {virtual_channels}",
+        )
         self.channels, self.samples = channels, input_size // channels
-        self.virtual_channels, self.correlations = virtual_channels, correlations
+        self.virtual_channels, self.correlations, self.whitening = virtual_channels, correlations, whitening
         self.spatial = nn.Linear(channels, virtual_channels, bias=False)
         self.n_features = virtual_channels + pair_count(virtual_channels, correlations)
         self.code_layer = nn.Linear(self.n_features, hidden_size)
@@ -125,8 +144,10 @@ class PowerEncoder(CodeEncoder):
         covariance_CC = torch.einsum("bct,bdt->cd", windows_BCT, windows_BCT) / (len(x_BN) * self.samples)
         eigenvalues_C, eigenvectors_CC = torch.linalg.eigh(covariance_CC)
         top = torch.argsort(eigenvalues_C, descending=True)[: self.virtual_channels]
-        scale_V = torch.clamp(eigenvalues_C[top], min=POWER_FLOOR).rsqrt()
-        self.spatial.weight.copy_((eigenvectors_CC[:, top] * scale_V).T)
+        whitening_VC = (eigenvectors_CC[:, top] * torch.clamp(eigenvalues_C[top], min=POWER_FLOOR).rsqrt()).T
+        # ZCA rotates the whitened components back onto the channels: each virtual channel stays
+        # one electrode with its neighbours' shared activity removed, much as a surface Laplacian.
+        self.spatial.weight.copy_(eigenvectors_CC[:, top] @ whitening_VC if self.whitening == "zca" else whitening_VC)
         statistics_BF = power_statistics(self.virtual_moments(x_BN), self.pair_rows, self.pair_cols)
         self.feature_mean_F.copy_(statistics_BF.mean(dim=0))
         self.feature_scale_F.copy_(torch.clamp(statistics_BF.std(dim=0), min=POWER_FLOOR))
