@@ -86,32 +86,55 @@ class FoldedSpatioTemporalStage:
 
 class PowerFeatures:
     """pre = W_code ((p(M) - mu) / sigma) + b from a window's (v, v) second-moment matrix M
-    (``PowerEncoder``): the part a streaming extractor shares, since it keeps M up to date itself."""
+    (``PowerEncoder``): the part a streaming extractor shares, since it keeps M up to date itself.
+
+    The feature standardisation is folded into the code layer (W / sigma, b - W mu / sigma), and the
+    correlations are M_ij r_i r_j with r = (M_ii + floor)^-1/2, so one window is a handful of calls
+    into buffers kept between them."""
 
     def __init__(
         self, rows_P: np.ndarray, cols_P: np.ndarray, mean_F: np.ndarray, scale_F: np.ndarray, W_HF, b_H, floor: float
     ) -> None:
         self.rows_P, self.cols_P, self.floor = rows_P, cols_P, np.float32(floor)
-        self.inverse_scale_F, self.mean_F = (1 / scale_F).astype(np.float32), mean_F
-        self.W_HF, self.b_H = W_HF, b_H
+        self.W_HF = np.ascontiguousarray(W_HF / scale_F, dtype=np.float32)
+        self.b_H = (b_H - self.W_HF @ mean_F).astype(np.float32)
         self.cross_moments = len(rows_P) > 0
         """Whether the features read M's off-diagonal (correlations); without, the powers are enough."""
+        v = len(mean_F) - len(rows_P)
+        self._flat_pairs_P = rows_P * v + cols_P
+        self._features_F = np.empty(len(mean_F), np.float32)
+        self._power_V = self._features_F[:v]
+        self._inverse_root_V = np.empty(v, np.float32)
+        self._pre_1H = np.empty((1, len(b_H)), np.float32)
 
     def __call__(self, M_BVV: np.ndarray) -> np.ndarray:
         return self.from_powers(np.diagonal(M_BVV, axis1=1, axis2=2), M_BVV)
 
     def from_powers(self, power_BV: np.ndarray, M_BVV: np.ndarray | None) -> np.ndarray:
         """The same from the powers M_ii, and M itself when ``cross_moments``."""
+        if len(power_BV) == 1:
+            return self._one_window(power_BV[0], None if M_BVV is None else M_BVV[0])
         power_BV = power_BV + self.floor
         parts = [np.log(power_BV)]
         if self.cross_moments:
             assert M_BVV is not None, "correlations need the whole second-moment matrix"
             rows_P, cols_P = self.rows_P, self.cols_P
             parts.append(M_BVV[:, rows_P, cols_P] / np.sqrt(power_BV[:, rows_P] * power_BV[:, cols_P]))
-        features_BF = np.concatenate(parts, axis=1, dtype=np.float32)
-        features_BF -= self.mean_F
-        features_BF *= self.inverse_scale_F
-        return features_BF @ self.W_HF.T + self.b_H
+        return np.concatenate(parts, axis=1, dtype=np.float32) @ self.W_HF.T + self.b_H
+
+    def _one_window(self, power_V: np.ndarray, M_VV: np.ndarray | None) -> np.ndarray:
+        np.add(power_V, self.floor, out=self._power_V)
+        if self.cross_moments:
+            assert M_VV is not None, "correlations need the whole second-moment matrix"
+            np.sqrt(self._power_V, out=self._inverse_root_V)
+            np.reciprocal(self._inverse_root_V, out=self._inverse_root_V)
+            correlations_P = self._features_F[len(self._power_V) :]
+            np.take(M_VV, self._flat_pairs_P, out=correlations_P)
+            correlations_P *= self._inverse_root_V[self.rows_P]
+            correlations_P *= self._inverse_root_V[self.cols_P]
+        np.log(self._power_V, out=self._power_V)
+        np.matmul(self.W_HF, self._features_F, out=self._pre_1H[0])
+        return np.add(self._pre_1H, self.b_H, out=self._pre_1H)
 
 
 class PowerStage:
