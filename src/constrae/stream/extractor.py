@@ -1,7 +1,10 @@
 """Features of a live signal, a chunk at a time: causal filter, ring buffer, one window per hop.
 
 Shapes: ``t`` samples of a chunk, ``s`` channels of the stream, ``c`` the model's
-channels, ``w`` samples per window, ``h`` hidden units.
+channels, ``k`` values kept per sample, ``w`` samples per window, ``h`` hidden units.
+
+What is kept between chunks is a ``stream.windows.StreamWindows``: the filtered
+channels in a ring, each window encoded whole.
 
 Windows end every ``hop`` samples, at the same samples as the offline windows
 ``sliding_starts(n, window, hop)`` of the same signal, and the filter runs from rest
@@ -17,6 +20,7 @@ import numpy as np
 from constrae.errors import DataError
 from constrae.inference.extractor import FeatureExtractor
 from constrae.io.mappings import require
+from constrae.stream.windows import FilteredWindows
 
 
 @dataclasses.dataclass
@@ -61,7 +65,6 @@ class StreamingExtractor:
     ) -> None:
         self.config = config or StreamingConfig()
         self.preprocessing = extractor.preprocessing
-        self.extractor = extractor
         self.window = self.preprocessing.window
         self.hop = max(1, int(round(self.config.hop_seconds * self.preprocessing.sfreq)))
         n_channels = len(self.preprocessing.channels)
@@ -70,16 +73,19 @@ class StreamingExtractor:
             raise DataError(
                 f"channel_index_C: {len(self.channel_index_C)} indices for the model's {n_channels} channels"
             )
-        # Every sample is written twice, at i % w and i % w + w, so the newest window is one contiguous slice.
-        self._ring_C2W = np.zeros((n_channels, 2 * self.window))
+        self.windows = FilteredWindows(extractor)
+        """The filter's memory and the newest window, in the form the model reads."""
         self.dropped = 0
         """Windows that fell due but were not encoded because a newer one was due too."""
-        self.restart()
+
+    @property
+    def samples_seen(self) -> int:
+        """Samples pushed since the last restart."""
+        return self.windows.samples_seen
 
     def restart(self) -> None:
         """Start again from rest, as at a new stream: after a gap the filter's past is not the signal's."""
-        self.filter = self.preprocessing.causal_filter()
-        self.samples_seen = 0
+        self.windows.restart()
 
     def push(self, samples_TS: np.ndarray, timestamps_T: np.ndarray) -> list[StreamFeatures]:
         """Filter a chunk, in order, and encode each window it completes (the newest only, with drop_stale)."""
@@ -93,7 +99,7 @@ class StreamingExtractor:
             raise DataError(
                 f"stream chunk: {samples_TS.shape[1]} channels, the model reads channel {self.channel_index_C.max()}"
             )
-        filtered_CT = self.filter(samples_TS[:, self.channel_index_C].T)
+        filtered_KT = self.windows.filter(samples_TS[:, self.channel_index_C].T)
         ends_E = self._window_ends(len(timestamps_T))
         if self.config.drop_stale and len(ends_E) > 1:
             self.dropped += len(ends_E) - 1
@@ -101,12 +107,10 @@ class StreamingExtractor:
         first = self.samples_seen
         results, written = [], 0
         for end in ends_E:
-            self._write(filtered_CT[:, written : end + 1])
+            self.windows.append(filtered_KT[:, written : end + 1])
             written = end + 1
-            start = (self.samples_seen - self.window) % self.window
-            codes_H = self.extractor.encode_window(self._ring_C2W[:, start : start + self.window])
-            results.append(StreamFeatures(codes_H, float(timestamps_T[end]), first + int(end)))
-        self._write(filtered_CT[:, written:])
+            results.append(StreamFeatures(self.windows.encode_newest(), float(timestamps_T[end]), first + int(end)))
+        self.windows.append(filtered_KT[:, written:])
         return results
 
     def _window_ends(self, n_new: int) -> np.ndarray:
@@ -115,11 +119,3 @@ class StreamingExtractor:
         index_T = self.samples_seen + np.arange(n_new)
         due_T = (index_T + 1 >= self.window) & ((index_T + 1 - self.window) % self.hop == 0)
         return np.flatnonzero(due_T)
-
-    def _write(self, filtered_CT: np.ndarray) -> None:
-        n_new = filtered_CT.shape[1]
-        kept_CT = filtered_CT[:, -self.window :]
-        slots_T = (self.samples_seen + n_new - kept_CT.shape[1] + np.arange(kept_CT.shape[1])) % self.window
-        self._ring_C2W[:, slots_T] = kept_CT
-        self._ring_C2W[:, slots_T + self.window] = kept_CT
-        self.samples_seen += n_new
