@@ -66,6 +66,19 @@ def raw_run(tmp_path_factory, shared_data):
 
 
 @pytest.fixture(scope="session")
+def power_run(tmp_path_factory, shared_data):
+    """A power encoder on raw 1 s windows of all 64 channels, 16 virtual channels (the streaming
+    extractor keeps their running second moments)."""
+    model = {
+        "hidden_size": 32,
+        "activation": "relu",
+        "encoder": "power",
+        "encoder_params": {"channels": 64, "virtual_channels": 16},
+    }
+    return _train(tmp_path_factory, shared_data, "power", model, {"window_seconds": 1.0, "channels": None})
+
+
+@pytest.fixture(scope="session")
 def tangent_run(tmp_path_factory, shared_data):
     """A dense encoder on tangent-space covariances of 8 channels."""
     return _train(

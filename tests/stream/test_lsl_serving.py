@@ -24,7 +24,7 @@ def _name(what: str) -> str:
 
 
 @pytest.mark.slow
-@pytest.mark.parametrize("run", ["raw_run", "binary_run"])
+@pytest.mark.parametrize("run", ["raw_run", "binary_run", "power_run"])
 def test_features_of_a_replayed_run_equal_the_offline_transform(run, request, s001_run04):
     """The replay waits for the extractor's inlet, so the causal filter runs from the stream's
     first sample, as offline: equal from the first window (tolerance: float32 encoders; a
@@ -121,8 +121,10 @@ def test_no_stream_of_that_name_is_a_timeout_naming_it(raw_run):
 
 
 @pytest.mark.slow
-def test_gaps_and_late_chunks_in_a_live_stream_are_counted_and_serving_goes_on(raw_run):
-    extractor = FeatureExtractor.load(raw_run)
+@pytest.mark.parametrize("run", ["raw_run", "power_run"])
+def test_gaps_and_late_chunks_in_a_live_stream_are_counted_and_serving_goes_on(run, request):
+    extractor = FeatureExtractor.load(request.getfixturevalue(run))
+    window = extractor.preprocessing.window
     name = _name("gaps")
     outlet = ScriptedOutlet(name, extractor.preprocessing.channels, 800, skip=range(400, 440), late_at=600, late_s=0.3)
     outlet.start()
@@ -136,9 +138,9 @@ def test_gaps_and_late_chunks_in_a_live_stream_are_counted_and_serving_goes_on(r
     assert summary.late_chunks >= 1
     assert summary.samples == 760
     assert any("gap of 40 samples" in str(w.message) for w in caught)
-    # The filter and window count start again after the gap: windows before it end at 79, 89, ...,
-    # 399; after it the first ends a full window after sample 440 (index 79 since the restart).
+    # The filter and window count start again after the gap: windows before it end at w - 1, w + 9, ...,
+    # 399; after it the first ends a full window after sample 440 (index w - 1 since the restart).
     last_samples = [f.last_sample for f in served]
-    restart = last_samples.index(79, 1)
-    assert last_samples[:restart] == list(range(79, 400, 10))
-    assert last_samples[restart:] == list(range(79, 360, 10))
+    restart = last_samples.index(window - 1, 1)
+    assert last_samples[:restart] == list(range(window - 1, 400, 10))
+    assert last_samples[restart:] == list(range(window - 1, 360, 10))

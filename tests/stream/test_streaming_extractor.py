@@ -8,6 +8,8 @@ from constrae.data.windows import sliding_starts
 from constrae.errors import DataError
 from constrae.inference.extractor import FeatureExtractor
 from constrae.stream import StreamingConfig, StreamingExtractor
+from constrae.stream.moments import RunningMoments
+from constrae.stream.windows import FilteredWindows
 
 
 def _stream(live, recording, chunk_sizes):
@@ -22,12 +24,23 @@ def _stream(live, recording, chunk_sizes):
     return results
 
 
-@pytest.mark.parametrize("run", ["raw_run", "tangent_run", "binary_run"])
-def test_chunked_stream_equals_offline_transform_of_the_same_windows(run, request, s001_run04):
+@pytest.mark.parametrize(
+    "run, kept",
+    [
+        ("raw_run", FilteredWindows),
+        ("tangent_run", FilteredWindows),
+        ("binary_run", FilteredWindows),
+        ("power_run", RunningMoments),
+    ],
+)
+def test_chunked_stream_equals_offline_transform_of_the_same_windows(run, kept, request, s001_run04):
+    """A power model streams through its running second moments, every other model through
+    filtered windows; both give the offline codes (tolerance: float32 offline, float64 moments)."""
     extractor = FeatureExtractor.load(request.getfixturevalue(run))
     recording = read_recording(s001_run04)
     index_C = np.array([recording.channels.index(name) for name in extractor.preprocessing.channels])
     live = StreamingExtractor(extractor, StreamingConfig(hop_seconds=0.0625, drop_stale=False), index_C)
+    assert type(live.windows) is kept
     rng = np.random.default_rng(0)
     results = _stream(live, recording, rng.integers(1, 40, size=recording.n_samples))
     window, hop = extractor.preprocessing.window, live.hop
@@ -53,8 +66,11 @@ def test_a_discretised_run_streams_the_bits_of_its_offline_codes(binary_run, s00
     np.testing.assert_array_equal(online_NH, offline_NH)
 
 
-def test_a_chunk_completing_several_hops_encodes_only_the_newest_and_counts_the_rest(raw_run, s001_run04):
-    extractor = FeatureExtractor.load(raw_run)
+@pytest.mark.parametrize("run", ["raw_run", "power_run"])
+def test_a_chunk_completing_several_hops_encodes_only_the_newest_and_counts_the_rest(run, request, s001_run04):
+    """The skipped windows' samples still pass through the filter and the ring (and a power
+    model's running sums): the newest window's codes are the offline ones."""
+    extractor = FeatureExtractor.load(request.getfixturevalue(run))
     recording = read_recording(s001_run04)
     index_C = np.array([recording.channels.index(name) for name in extractor.preprocessing.channels])
     live = StreamingExtractor(extractor, StreamingConfig(hop_seconds=0.0625), index_C)
@@ -68,8 +84,10 @@ def test_a_chunk_completing_several_hops_encodes_only_the_newest_and_counts_the_
     np.testing.assert_allclose(results[0].features_H, expected_H, rtol=1e-4, atol=1e-4 * np.abs(expected_H).max())
 
 
-def test_restart_starts_the_filter_and_window_count_again(raw_run, s001_run04):
-    extractor = FeatureExtractor.load(raw_run)
+@pytest.mark.parametrize("run", ["raw_run", "power_run"])
+def test_restart_starts_the_filter_and_window_count_again(run, request, s001_run04):
+    """As after a gap: the filter state, the ring (and a power model's running sums) start from zero."""
+    extractor = FeatureExtractor.load(request.getfixturevalue(run))
     recording = read_recording(s001_run04)
     index_C = np.array([recording.channels.index(name) for name in extractor.preprocessing.channels])
     live = StreamingExtractor(extractor, StreamingConfig(drop_stale=False), index_C)
