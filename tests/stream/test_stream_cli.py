@@ -110,7 +110,7 @@ def test_fit_decoder_on_a_recording_without_such_events_names_it(raw_run, shared
 
 
 @pytest.mark.slow
-def test_bench_stream_reports_every_window_of_a_replay_in_another_process(raw_run, s001_run04, tmp_path):
+def test_bench_stream_reports_every_window_of_a_replay_in_another_process(raw_run, power_run, s001_run04, tmp_path):
     result = CliRunner().invoke(
         app,
         [
@@ -118,6 +118,8 @@ def test_bench_stream_reports_every_window_of_a_replay_in_another_process(raw_ru
             "stream",
             "--run",
             str(raw_run),
+            "--run",
+            str(power_run),
             "--recording",
             str(s001_run04),
             "--seconds",
@@ -129,13 +131,14 @@ def test_bench_stream_reports_every_window_of_a_replay_in_another_process(raw_ru
     assert result.exit_code == 0, result.output
     assert "| model | windows / expected |" in result.output
     report = json.loads((tmp_path / "stream.json").read_text())
-    (entry,) = report["results"]
-    summary = entry["summary"]
-    # 5 s at 160 Hz, 0.5 s windows every 10 samples: (800 - 80) / 10 + 1.
-    assert entry["expected_windows"] == 73
-    assert summary["windows"] + summary["dropped"] == 73 and summary["gaps"] == 0
-    assert entry["replay"]["samples"] == 800 and summary["samples"] == 800
-    assert np.isfinite(summary["latency"]["p99_ms"]) and summary["latency"]["p50_ms"] > 0
+    # 5 s at 160 Hz, windows every 10 samples: (800 - 80) / 10 + 1 of 0.5 s, (800 - 160) / 10 + 1 of 1 s.
+    assert [entry["expected_windows"] for entry in report["results"]] == [73, 65]
+    assert [entry["encoder_path"] for entry in report["results"]] == ["numpy", "numpy, running moments"]
+    for entry in report["results"]:
+        summary = entry["summary"]
+        assert summary["windows"] + summary["dropped"] == entry["expected_windows"] and summary["gaps"] == 0
+        assert entry["replay"]["samples"] == 800 and summary["samples"] == 800
+        assert np.isfinite(summary["latency"]["p99_ms"]) and summary["latency"]["p50_ms"] > 0
     assert "windows / expected" in (tmp_path / "stream.md").read_text()
 
 

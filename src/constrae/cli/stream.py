@@ -145,8 +145,8 @@ def fit_decoder(
 def bench_stream(
     run: list[Path] = typer.Option(
         None,
-        help="Run folders to serve (repeat); default: train examples/s001_spatiotemporal.yaml "
-        "and s001_tangent_sparse.yaml.",
+        help="Run folders to serve (repeat); default: train examples/s001_spatiotemporal.yaml, "
+        "s001_tangent_sparse.yaml and s001_power.yaml.",
     ),
     recording: Path = typer.Option(Path("../shared/data/eegmmidb/S001/S001R04.edf"), help="Recording to replay."),
     seconds: float = typer.Option(None, help="Replay only the first this many seconds (default: all)."),

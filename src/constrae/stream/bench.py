@@ -35,9 +35,13 @@ from constrae.stream.server import ServeConfig, StreamWarning, serve
 FORMAT = "constrae-stream-bench/1"
 P99_LIMIT_MS = 5.0
 EXAMPLES = Path(__file__).resolve().parents[3] / "examples"
-DEFAULT_CONFIGS = (EXAMPLES / "s001_spatiotemporal.yaml", EXAMPLES / "s001_tangent_sparse.yaml")
-"""Served when no run folder is given: the cheap raw-window encoder and the tangent-space one
-(an eigendecomposition per window, about 1 ms)."""
+DEFAULT_CONFIGS = (
+    EXAMPLES / "s001_spatiotemporal.yaml",
+    EXAMPLES / "s001_tangent_sparse.yaml",
+    EXAMPLES / "s001_power.yaml",
+)
+"""Served when no run folder is given: the cheap raw-window encoder, the tangent-space one
+(an eigendecomposition per window, about 1 ms) and the power encoder (running second moments)."""
 REPLAY_START_TIMEOUT_S = 60.0
 
 
@@ -51,7 +55,7 @@ class BenchResult(NamedTuple):
     representation: str
     """raw or tangent_space."""
     encoder_path: str
-    """Runtime that encoded: numpy or torch."""
+    """How windows became codes: the runtime (numpy or torch), or "numpy, running moments" for a power encoder."""
     expected_windows: int
     """Windows the replayed samples hold at this hop."""
     load_before: tuple[float, float, float]
@@ -115,12 +119,11 @@ def bench_one(
     ends_with_loss = bool(caught) and "lost" in str(caught[-1].message)
     for warning in caught[: len(caught) - ends_with_loss]:
         log(f"warning: {warning.message}")
-    encoder_path = extractor.encoder.backend
     return BenchResult(
         run_dir.name,
         str(run_dir),
         extractor.preprocessing.config.representation,
-        encoder_path,
+        live.windows.encoding,
         expected,
         load_before,
         os.getloadavg(),
@@ -133,7 +136,7 @@ def run_bench(
     run_dirs: list[Path] | None, recording: Path, seconds: float | None, hop: float, log: Callable[[str], None]
 ) -> list[BenchResult]:
     """Serve each run folder over a replay of ``recording``; without run folders, train the
-    two S001 examples first (about 10 s and 1 min)."""
+    three S001 examples first (about 10 s, 1 min and 1.5 min)."""
     if run_dirs:
         return [bench_one(Path(run_dir), recording, seconds, hop, log) for run_dir in run_dirs]
     with tempfile.TemporaryDirectory() as folder:
