@@ -2,8 +2,10 @@
 
 import numpy as np
 import pytest
+import torch
 
-from constrae.data import read_recording
+from constrae import ModelConfig, RunConfig, build
+from constrae.data import EEGConfig, Preprocessing, read_recording
 from constrae.data.windows import sliding_starts
 from constrae.errors import DataError
 from constrae.inference.extractor import FeatureExtractor
@@ -106,3 +108,20 @@ def test_a_chunk_with_too_few_channels_is_refused_by_name(raw_run):
     live = StreamingExtractor(FeatureExtractor.load(raw_run), channel_index_C=np.arange(8) + 10)
     with pytest.raises(DataError, match="stream chunk: 12 channels"):
         live.push(np.zeros((5, 12)), np.arange(5.0))
+
+
+@pytest.mark.parametrize("encoder, params", [("dense", {}), ("power", {"channels": 3, "virtual_channels": 2})])
+def test_each_window_of_a_chunk_keeps_its_own_codes(encoder, params, s001_run04):
+    """A linear activation hands back the backend's reused output buffer; the windows of one
+    chunk must not all end up holding the last window's codes."""
+    recording = read_recording(s001_run04)
+    preprocessing = Preprocessing.fit([recording], EEGConfig(window_seconds=1.0, channels=["C3", "Cz", "C4"]))
+    config = ModelConfig(preprocessing.n_features, 4, activation="linear", encoder=encoder, encoder_params=params)
+    model, _ = build(RunConfig(model=config))
+    model.encoder.initialise_from(torch.from_numpy(preprocessing.model_inputs(recording)))
+    extractor = FeatureExtractor(model, preprocessing)
+    index_C = [recording.channels.index(name) for name in preprocessing.channels]
+    live = StreamingExtractor(extractor, StreamingConfig(drop_stale=False), index_C)
+    results = live.push(recording.signals_CT[:, :400].T, np.arange(400) / recording.sfreq)
+    offline_NH = extractor.transform_recording(recording, np.arange(len(results)) * live.hop)
+    np.testing.assert_allclose(np.stack([r.features_H for r in results]), offline_NH, rtol=1e-4, atol=1e-5)

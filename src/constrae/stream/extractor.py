@@ -127,7 +127,9 @@ class StreamingExtractor:
         for end in ends_E:
             self.windows.append(filtered_KT[:, written : end + 1])
             written = end + 1
-            results.append(StreamFeatures(self.windows.encode_newest(), float(timestamps_T[end]), first + int(end)))
+            # A copy: with a linear activation the NumPy backend returns the output buffer it reuses next window.
+            codes_H = self.windows.encode_newest().copy()
+            results.append(StreamFeatures(codes_H, float(timestamps_T[end]), first + int(end)))
         self.windows.append(filtered_KT[:, written:])
         return results
 
