@@ -13,7 +13,7 @@ from torch import nn
 
 from constrae.core.activations import CodeActivation, activations
 from constrae.discrete.ste import Surrogate, sign_ste, step_ste
-from constrae.io.mappings import require
+from constrae.io.mappings import require, require_count
 
 
 def binary_mix(epoch: int, anneal_epochs: int) -> float:
@@ -58,11 +58,7 @@ class Binary(CodeActivation):
             f"{where}.learn_threshold",
             f"expected true or false, got {learn_threshold!r}",
         )
-        require(
-            isinstance(anneal_epochs, int) and anneal_epochs >= 0,
-            f"{where}.anneal_epochs",
-            f"must be an integer >= 0, got {anneal_epochs!r}",
-        )
+        require_count(anneal_epochs, f"{where}.anneal_epochs", 0)
         self.surrogate, self.temperature, self.sign = surrogate, float(temperature), sign
         self.anneal_epochs = anneal_epochs
         self.output_range = (-1.0, 1.0) if sign else (0.0, 1.0)

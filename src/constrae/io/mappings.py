@@ -112,3 +112,19 @@ def require(condition: bool, where: str, message: str) -> None:
     """Raise a ConfigError naming ``where`` unless ``condition`` holds."""
     if not condition:
         raise ConfigError(f"{where}: {message}")
+
+
+def require_count(value: object, where: str, minimum: int) -> None:
+    """Raise a ConfigError naming ``where`` unless ``value`` is an integer >= ``minimum``."""
+    ok = isinstance(value, int) and not isinstance(value, bool) and value >= minimum
+    require(ok, where, f"must be an integer >= {minimum}, got {value!r}")
+
+
+def samples_per_channel(input_size: int, channels: int, where: str) -> int:
+    """The samples of each channel in a flat channel-major window, refusing a width ``channels`` does not divide."""
+    require(
+        isinstance(channels, int) and channels >= 1 and input_size % channels == 0,
+        where,
+        f"input_size={input_size} is not a multiple of channels={channels}",
+    )
+    return input_size // channels

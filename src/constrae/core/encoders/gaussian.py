@@ -7,7 +7,7 @@ import torch
 from torch import nn
 
 from constrae.core.encoders.base import CodeDecoder, CodeEncoder, Posterior, encoders
-from constrae.io.mappings import require
+from constrae.io.mappings import require_count
 
 
 def mlp(sizes: list[int]) -> nn.Sequential:
@@ -54,11 +54,7 @@ class GaussianEncoder(CodeEncoder):
 
     def __init__(self, input_size: int, hidden_size: int, trunk_size: int = 256) -> None:
         super().__init__(input_size, hidden_size)
-        require(
-            isinstance(trunk_size, int) and trunk_size >= 0,
-            "model.encoder_params.trunk_size",
-            f"must be an integer >= 0, got {trunk_size!r}",
-        )
+        require_count(trunk_size, "model.encoder_params.trunk_size", 0)
         self.trunk_size = trunk_size
         self.trunk = nn.Sequential(nn.Linear(input_size, trunk_size), nn.ReLU()) if trunk_size else nn.Identity()
         features = trunk_size or input_size

@@ -9,7 +9,7 @@ from torch import nn
 
 from constrae.core.encoders.base import CodeDecoder, CodeEncoder, encoders
 from constrae.core.encoders.dense import DenseDecoder
-from constrae.io.mappings import require
+from constrae.io.mappings import require_count
 
 
 @encoders.register("lista")
@@ -24,11 +24,7 @@ class ListaEncoder(CodeEncoder):
 
     def __init__(self, input_size: int, hidden_size: int, steps: int = 3) -> None:
         super().__init__(input_size, hidden_size)
-        require(
-            isinstance(steps, int) and steps >= 1,
-            "model.encoder_params.steps",
-            f"must be an integer >= 1, got {steps!r}",
-        )
+        require_count(steps, "model.encoder_params.steps", 1)
         self.steps = steps
         self.feedforward = nn.Linear(input_size, hidden_size)
         self.S_HH = nn.Parameter(torch.zeros(hidden_size, hidden_size))

@@ -11,7 +11,7 @@ from torch import nn
 
 from constrae.core.encoders.base import CodeDecoder, CodeEncoder, encoders
 from constrae.core.encoders.dense import DenseDecoder
-from constrae.io.mappings import require
+from constrae.io.mappings import require, samples_per_channel
 
 WHITENINGS = ("pca", "zca")
 """How ``initialise_from`` sets S: the top-v whitened principal components, or (v = c) the
@@ -75,11 +75,7 @@ class PowerEncoder(CodeEncoder):
     ) -> None:
         super().__init__(input_size, hidden_size)
         where = "model.encoder_params"
-        require(
-            channels >= 1 and input_size % channels == 0,
-            f"{where}.channels",
-            f"input_size={input_size} is not a multiple of channels={channels}",
-        )
+        samples = samples_per_channel(input_size, channels, f"{where}.channels")
         require(
             1 <= virtual_channels <= channels,
             f"{where}.virtual_channels",
@@ -93,7 +89,7 @@ class PowerEncoder(CodeEncoder):
             f"{where}.whitening",
             f"zca keeps every channel: it needs virtual_channels = channels = {channels}, got {virtual_channels}",
         )
-        self.channels, self.samples = channels, input_size // channels
+        self.channels, self.samples = channels, samples
         self.virtual_channels, self.correlations, self.whitening = virtual_channels, correlations, whitening
         self.spatial = nn.Linear(channels, virtual_channels, bias=False)
         self.n_features = virtual_channels + pair_count(virtual_channels, correlations)

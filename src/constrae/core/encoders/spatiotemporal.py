@@ -11,7 +11,7 @@ from torch import nn
 from torch.nn import functional as F
 
 from constrae.core.encoders.base import CodeDecoder, CodeEncoder, encoders
-from constrae.io.mappings import require
+from constrae.io.mappings import require, samples_per_channel
 
 
 def filter_output_length(samples: int, kernel: int, stride: int) -> int:
@@ -74,12 +74,8 @@ class SpatioTemporalEncoder(CodeEncoder):
     ) -> None:
         super().__init__(input_size, hidden_size)
         where = "model.encoder_params"
-        require(
-            channels >= 1 and input_size % channels == 0,
-            f"{where}.channels",
-            f"input_size={input_size} is not a multiple of channels={channels}",
-        )
-        self.channels, self.samples = channels, input_size // channels
+        samples = samples_per_channel(input_size, channels, f"{where}.channels")
+        self.channels, self.samples = channels, samples
         require(virtual_channels >= 1, f"{where}.virtual_channels", f"must be >= 1, got {virtual_channels}")
         require(filters >= 1, f"{where}.filters", f"must be >= 1, got {filters}")
         require(
