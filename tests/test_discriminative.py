@@ -2,9 +2,11 @@
 
 import pytest
 import torch
+from torch.nn import functional as F
 
 from constrae import RunConfig, Trainer, build
 from constrae.core.config import ModelConfig, TrainConfig
+from constrae.core.trainer import UNLABELLED
 from constrae.errors import ConfigError, DataError
 
 
@@ -66,7 +68,7 @@ def test_without_labels_the_error_names_the_constraint_and_the_fix(shapes):
     [
         (torch.zeros(399, dtype=torch.long), r"expected one per sample \(400\), got shape \(399,\)"),
         (torch.zeros(400), r"expected integer class indices, got dtype torch.float32"),
-        (torch.full((400,), -1), r"class indices must be >= 0, got -1"),
+        (torch.full((400,), -2), r"class indices must be >= 0 \(or -1: unlabelled\), got -2"),
         (torch.arange(400) % 6, r"label 5 is outside \[0, n_classes=4\)"),
     ],
 )
@@ -89,3 +91,30 @@ def test_labels_for_an_unlabelled_objective_change_nothing(shapes):
         Trainer(model, objective, config, progress=False).fit(X, y_B=labels)
         runs.append(model.state_dict())
     assert all(torch.equal(runs[0][k], runs[1][k]) for k in runs[0])
+
+
+def test_unlabelled_rows_add_nothing_to_the_head_loss(shapes):
+    X, y = shapes
+    trainer, objective = discriminative_run()
+    (head,) = objective.constraints
+    out = trainer.model(X[:32])
+    partial = y[:32].clone()
+    partial[::2] = UNLABELLED
+    labelled = partial >= 0
+    expected = F.cross_entropy(head.classifier(out.codes_BH[labelled]), y[:32][labelled])
+    torch.testing.assert_close(head.penalty(trainer.model, out, partial), expected)
+    nothing = head.penalty(trainer.model, out, torch.full((32,), UNLABELLED))
+    nothing.backward()
+    assert float(nothing) == 0.0
+    assert all(p.grad is None or not p.grad.any() for p in head.classifier.parameters())
+
+
+def test_a_ninth_of_the_rows_labelled_trains_the_head_semi_supervised(shapes):
+    X, y = shapes
+    partial = torch.where(torch.arange(len(y)) % 9 == 0, y, torch.full_like(y, UNLABELLED))
+    trainer, objective = discriminative_run(epochs=8, val_fraction=0.0)
+    trainer.fit(X, y_B=partial)
+    (head,) = objective.constraints
+    with torch.no_grad():
+        accuracy = float((head.class_probabilities(trainer.model.encode(X)).argmax(1) == y).float().mean())
+    assert accuracy > 0.8  # chance is 0.25; 45 labelled rows of 400, every class among them

@@ -37,8 +37,13 @@ def monitored_loss(record: dict[str, float]) -> float:
     return record.get("val/loss", record["train/loss"])
 
 
+UNLABELLED = -1
+"""The label of a row without one: discriminative terms skip it (semi-supervised training)."""
+
+
 def check_labels(y_B, n_samples: int, needed: bool) -> torch.Tensor | None:
-    """``y_B`` as int64 class indices, one per sample, or a DataError/ConfigError naming the problem."""
+    """``y_B`` as int64 class indices (or ``UNLABELLED``), one per sample, or a DataError/ConfigError
+    naming the problem."""
     if y_B is None:
         if needed:
             raise ConfigError("a discriminative constraint needs labels: call Trainer.fit(X, y_B=labels)")
@@ -48,8 +53,8 @@ def check_labels(y_B, n_samples: int, needed: bool) -> torch.Tensor | None:
         raise DataError(f"labels: expected one per sample ({n_samples}), got shape {tuple(y_B.shape)}")
     if y_B.is_floating_point() or y_B.dtype == torch.bool:
         raise DataError(f"labels: expected integer class indices, got dtype {y_B.dtype}")
-    if len(y_B) and int(y_B.min()) < 0:
-        raise DataError(f"labels: class indices must be >= 0, got {int(y_B.min())}")
+    if len(y_B) and int(y_B.min()) < UNLABELLED:
+        raise DataError(f"labels: class indices must be >= 0 (or {UNLABELLED}: unlabelled), got {int(y_B.min())}")
     return y_B.long()
 
 
@@ -108,8 +113,9 @@ class Trainer:
     ) -> list[dict[str, float]]:
         """Train on ``X_BN`` (b samples, n features); returns the per-epoch log.
 
-        ``y_B`` holds class indices (int64, one per row) for discriminative constraints;
-        it is split and shuffled with the rows and changes nothing else.
+        ``y_B`` holds class indices (int64, one per row) for discriminative constraints,
+        ``UNLABELLED`` (-1) where a row has none; it is split and shuffled with the rows and
+        changes nothing else.
         ``segment_starts`` gives the first row of each recording when the rows are
         windows of several recordings in time order (constraints over the sample
         sequence, such as visibility graphs, must not link across them).
