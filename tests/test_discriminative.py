@@ -6,7 +6,7 @@ from torch.nn import functional as F
 
 from constrae import RunConfig, Trainer, build
 from constrae.core.config import ModelConfig, TrainConfig
-from constrae.core.trainer import UNLABELLED
+from constrae.core.labels import UNLABELLED
 from constrae.errors import ConfigError, DataError
 
 

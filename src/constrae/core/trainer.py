@@ -14,10 +14,11 @@ from tqdm.auto import tqdm
 
 from constrae.constraints import TrainingRows
 from constrae.core.config import RunConfig
+from constrae.core.labels import check_labels
 from constrae.core.metrics import code_metrics
 from constrae.core.model import Autoencoder
 from constrae.core.objective import Objective
-from constrae.errors import CheckpointError, ConfigError, ConstraeError, DataError
+from constrae.errors import CheckpointError, ConstraeError
 from constrae.io import checkpoint
 
 
@@ -35,27 +36,6 @@ def split_indices(n_samples: int, val_fraction: float, seed: int) -> tuple[torch
 def monitored_loss(record: dict[str, float]) -> float:
     """The loss early stopping watches: validation when there is a validation split."""
     return record.get("val/loss", record["train/loss"])
-
-
-UNLABELLED = -1
-"""The label of a row without one: discriminative terms skip it (semi-supervised training)."""
-
-
-def check_labels(y_B, n_samples: int, needed: bool) -> torch.Tensor | None:
-    """``y_B`` as int64 class indices (or ``UNLABELLED``), one per sample, or a DataError/ConfigError
-    naming the problem."""
-    if y_B is None:
-        if needed:
-            raise ConfigError("a discriminative constraint needs labels: call Trainer.fit(X, y_B=labels)")
-        return None
-    y_B = torch.as_tensor(y_B)
-    if y_B.ndim != 1 or len(y_B) != n_samples:
-        raise DataError(f"labels: expected one per sample ({n_samples}), got shape {tuple(y_B.shape)}")
-    if y_B.is_floating_point() or y_B.dtype == torch.bool:
-        raise DataError(f"labels: expected integer class indices, got dtype {y_B.dtype}")
-    if len(y_B) and int(y_B.min()) < UNLABELLED:
-        raise DataError(f"labels: class indices must be >= 0 (or {UNLABELLED}: unlabelled), got {int(y_B.min())}")
-    return y_B.long()
 
 
 class OptimizerSettings(Protocol):
@@ -130,7 +110,7 @@ class Trainer:
         else:
             # Corruption noise draws from the global generator; resume restores its state.
             torch.manual_seed(self.config.seed)
-            self.model.encoder.initialise_from(X_train)
+            self.model.encoder.initialise_from(X_train, y_train)
         epochs = range(self.state["epoch"], self.config.epochs)
         bar = tqdm(epochs, desc="training", unit="epoch", disable=not self.progress, leave=False)
         for epoch in bar:

@@ -79,8 +79,9 @@ class CodeEncoder(nn.Module):
         """What the decoder reconstructs from the codes of ``x_BN``: the input itself by default."""
         return x_BN
 
-    def initialise_from(self, x_BN: torch.Tensor) -> None:
-        """Data-dependent initialisation from the training rows, before the first epoch; none by default."""
+    def initialise_from(self, x_BN: torch.Tensor, y_B: torch.Tensor | None = None) -> None:
+        """Data-dependent initialisation from the training rows (and their labels, where the run
+        has them, ``UNLABELLED`` rows included), before the first epoch; none by default."""
 
     def input_image_shape(self) -> tuple[int, int] | None:
         """(rows, columns) to draw one unit's input weights as an image; None lets the

@@ -11,11 +11,8 @@ from torch import nn
 
 from constrae.core.encoders.base import CodeDecoder, CodeEncoder, encoders
 from constrae.core.encoders.dense import DenseDecoder
+from constrae.core.encoders.spatial_init import SPATIAL_INITS, spatial_projection
 from constrae.io.mappings import require, samples_per_channel
-
-WHITENINGS = ("pca", "zca")
-"""How ``initialise_from`` sets S: the top-v whitened principal components, or (v = c) the
-symmetric whitening C^-1/2 that keeps each virtual channel on its electrode."""
 
 POWER_FLOOR = 1e-6
 """Added to every power before the logarithm: a silent virtual channel gives log(1e-6), not -inf."""
@@ -46,9 +43,11 @@ class PowerEncoder(CodeEncoder):
 
     S starts as the whitening PCA of the training windows (the top-v eigenvectors of
     their mean channel covariance, scaled by eigenvalue^-1/2; or, with ``whitening: zca``
-    and v = c, the symmetric C^-1/2), and mu, sigma standardise
-    the features on those windows; both are set by ``initialise_from`` without labels
-    (the projection of SPDNet's BiMap, Huang & Van Gool 2017, then log-power). The
+    and v = c, the symmetric C^-1/2), both without labels (the projection of SPDNet's BiMap,
+    Huang & Van Gool 2017, then log-power); or, with ``whitening: csp``, as the common spatial
+    patterns of the run's labelled windows (FBCSP's projection). mu, sigma standardise the
+    features on the training windows; ``initialise_from`` sets both. ``learn_spatial: false``
+    keeps S as initialised while the code layer trains. The
     decoder reconstructs the same statistics of all c input channels (``reconstruction_target``):
     the codes must summarise the whole covariance from v virtual channels.
     A window costs v c t + v^2 t multiply-adds before the code layer: with v = 16, c = 64,
@@ -72,6 +71,7 @@ class PowerEncoder(CodeEncoder):
         virtual_channels: int = 16,
         correlations: bool = True,
         whitening: str = "pca",
+        learn_spatial: bool = True,
     ) -> None:
         super().__init__(input_size, hidden_size)
         where = "model.encoder_params"
@@ -82,7 +82,9 @@ class PowerEncoder(CodeEncoder):
             f"must be in [1, channels={channels}], got {virtual_channels}",
         )
         require(
-            whitening in WHITENINGS, f"{where}.whitening", f"must be one of {', '.join(WHITENINGS)}, got {whitening!r}"
+            whitening in SPATIAL_INITS,
+            f"{where}.whitening",
+            f"must be one of {', '.join(SPATIAL_INITS)}, got {whitening!r}",
         )
         require(
             whitening != "zca" or virtual_channels == channels,
@@ -91,7 +93,12 @@ class PowerEncoder(CodeEncoder):
         )
         self.channels, self.samples = channels, samples
         self.virtual_channels, self.correlations, self.whitening = virtual_channels, correlations, whitening
+        require(
+            isinstance(learn_spatial, bool), f"{where}.learn_spatial", f"expected true or false, got {learn_spatial!r}"
+        )
+        self.learn_spatial = learn_spatial
         self.spatial = nn.Linear(channels, virtual_channels, bias=False)
+        self.spatial.weight.requires_grad_(learn_spatial)
         self.n_features = virtual_channels + pair_count(virtual_channels, correlations)
         self.code_layer = nn.Linear(self.n_features, hidden_size)
         self.register_buffer("feature_mean_F", torch.zeros(self.n_features))
@@ -131,26 +138,20 @@ class PowerEncoder(CodeEncoder):
         return power_statistics(second_moments(self.windows(x_BN)), self.channel_rows, self.channel_cols)
 
     @torch.no_grad()
-    def initialise_from(self, x_BN: torch.Tensor) -> None:
-        """Whitening PCA for S and feature standardisation, from the training rows (once: a
-        model with loaded or already initialised weights keeps them)."""
+    def initialise_from(self, x_BN: torch.Tensor, y_B: torch.Tensor | None = None) -> None:
+        """S (``whitening``: pca, zca, or csp from the labelled rows of ``y_B``) and feature
+        standardisation, from the training rows (once: a model with loaded or already
+        initialised weights keeps them)."""
         if self.initialised:
             return
-        windows_BCT = self.windows(x_BN).double()
-        covariance_CC = torch.einsum("bct,bdt->cd", windows_BCT, windows_BCT) / (len(x_BN) * self.samples)
-        eigenvalues_C, eigenvectors_CC = torch.linalg.eigh(covariance_CC)
-        top = torch.argsort(eigenvalues_C, descending=True)[: self.virtual_channels]
-        whitening_VC = (eigenvectors_CC[:, top] * torch.clamp(eigenvalues_C[top], min=POWER_FLOOR).rsqrt()).T
-        # ZCA rotates the whitened components back onto the channels: each virtual channel stays
-        # one electrode with its neighbours' shared activity removed, much as a surface Laplacian.
-        self.spatial.weight.copy_(eigenvectors_CC[:, top] @ whitening_VC if self.whitening == "zca" else whitening_VC)
+        self.spatial.weight.copy_(spatial_projection(self.windows(x_BN), self.whitening, self.virtual_channels, y_B))
         statistics_BF = power_statistics(self.virtual_moments(x_BN), self.pair_rows, self.pair_cols)
         self.feature_mean_F.copy_(statistics_BF.mean(dim=0))
         self.feature_scale_F.copy_(torch.clamp(statistics_BF.std(dim=0), min=POWER_FLOOR))
         self.initialised.fill_(True)
 
     def weight_matrices(self):
-        return [self.spatial.weight, self.code_layer.weight]
+        return [self.spatial.weight, self.code_layer.weight] if self.learn_spatial else [self.code_layer.weight]
 
     def input_image_shape(self) -> tuple[int, int]:
         return self.channels, self.samples
