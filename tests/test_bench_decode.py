@@ -9,14 +9,22 @@ import pytest
 import torch
 
 from constrae.bench.baselines import csp_lda, mne_protocol_epochs
-from constrae.bench.decode import AEVariant, accuracy_and_auc, evaluate, fold_inputs, splits_for
+from constrae.bench.decode import (
+    AEVariant,
+    accuracy_and_auc,
+    evaluate,
+    fold_inputs,
+    splits_for,
+    training_window_labels,
+)
 from constrae.bench.linear_decision import DeployedDecoder
 from constrae.bench.report import write_decode_report
 from constrae.bench.subjects import evaluate_subjects
 from constrae.bench.summary import ALL_ZERO, REFERENCE_METHOD
 from constrae.bench.tasks import load_task
 from constrae.bench.variants import CLASSIFIERS, train_autoencoder
-from constrae.errors import DataError
+from constrae.core.labels import UNLABELLED
+from constrae.errors import ConfigError, DataError
 
 TINY_TRAIN = {"epochs": 1, "lr": 1e-3, "batch_size": 64, "val_fraction": 0.0}
 TINY_TANGENT = AEVariant(
@@ -144,3 +152,53 @@ def test_two_subjects_one_fold_give_per_subject_rows_and_a_summary(shared_data, 
     assert ae["subjects"] == 2 and ae["wins"] + ae["ties"] + ae["losses"] == 2
     assert summary[("imagery_fists_feet", REFERENCE_METHOD)]["subjects"] == 1
     assert "## imagery_left_right: over 2 subjects" in (tmp_path / "decode.md").read_text()
+
+
+def test_training_windows_are_labelled_only_inside_training_trials(fists_feet):
+    y_N = (fists_feet.trials.labels_N == "T2").astype(int)
+    train_N, test_N = splits_for(len(y_N), 1)[0]
+    fold = fold_inputs(fists_feet, test_N, "raw")
+    labels_W = training_window_labels(fists_feet, fold, train_N, y_N)
+    assert labels_W.shape == (len(fold.X_train),)
+    window = fold.preprocessing.window
+    starts = [(index, start) for index, starts_W in enumerate(fold.training_starts) for start in starts_W]
+    held_by = {trial: 0 for trial in train_N}
+    for (index, start), label in zip(starts, labels_W, strict=True):
+        inside = [
+            trial
+            for trial in np.flatnonzero(fists_feet.trials.recording_N == index)
+            if fists_feet.trials.spans_N2[trial][0] <= start and start + window <= fists_feet.trials.spans_N2[trial][1]
+        ]
+        training = [trial for trial in inside if trial in held_by]
+        assert label == (y_N[training[0]] if training else UNLABELLED)
+        for trial in training:
+            held_by[trial] += 1
+    assert min(held_by.values()) >= 5  # a 4.1 s event holds 7 one-second windows at a 0.5 s hop
+    assert set(np.unique(labels_W)) == {UNLABELLED, 0, 1}
+
+
+def test_a_labelled_csp_variant_trains_and_decodes_above_chance(fists_feet):
+    """A fixed CSP projection from the training trials' windows, then codes: S001 fists vs feet."""
+    variant = AEVariant(
+        "tiny CSP (raw)",
+        "raw",
+        {
+            "hidden_size": 8,
+            "activation": "linear",
+            "encoder": "power",
+            "encoder_params": {"channels": 64, "virtual_channels": 4, "correlations": False, "whitening": "csp"},
+        },
+        [],
+        TINY_TRAIN,
+        labelled=True,
+    )
+    y_N = (fists_feet.trials.labels_N == "T2").astype(int)
+    train_N, test_N = splits_for(len(y_N), 1)[0]
+    fold = fold_inputs(fists_feet, test_N, "raw")
+    with pytest.raises(ConfigError, match=r"variant 'tiny CSP \(raw\)' is labelled"):
+        train_autoencoder(variant, fold.X_train)
+    model = train_autoencoder(variant, fold.X_train, labels_W=training_window_labels(fists_feet, fold, train_N, y_N))
+    with torch.no_grad():
+        codes_NH = model.encode(torch.from_numpy(fold.X_trials)).numpy()
+    classifier = CLASSIFIERS["LDA"]().fit(codes_NH[train_N], y_N[train_N])
+    assert accuracy_and_auc(classifier.decision_function(codes_NH[test_N]), y_N[test_N])[0] >= 0.75

@@ -44,8 +44,8 @@ def test_csp_log_powers_separate_the_classes_and_unlabelled_rows_change_nothing(
     S_VC = csp_projection(windows_BCT, labels_B, VIRTUAL)
     log_power_BV = torch.log((torch.einsum("vc,bct->bvt", S_VC, windows_BCT) ** 2).mean(dim=2))
     # The first filter passes what class 1 has more of, the last what class 0 has more of.
-    assert bool((log_power_BV[labels_B == 1, 0].mean() > log_power_BV[labels_B == 0, 0].mean() + 1.0))
-    assert bool((log_power_BV[labels_B == 0, -1].mean() > log_power_BV[labels_B == 1, -1].mean() + 1.0))
+    assert bool(log_power_BV[labels_B == 1, 0].mean() > log_power_BV[labels_B == 0, 0].mean() + 1.0)
+    assert bool(log_power_BV[labels_B == 0, -1].mean() > log_power_BV[labels_B == 1, -1].mean() + 1.0)
     noise_BCT = torch.randn(50, CHANNELS, SAMPLES, dtype=torch.float64) * 10
     with_unlabelled = csp_projection(
         torch.cat([windows_BCT, noise_BCT]), torch.cat([labels_B, torch.full((50,), UNLABELLED)]), VIRTUAL

@@ -25,6 +25,7 @@ from constrae.bench.tasks import TASKS, TRIAL_SECONDS, LoadedTask
 from constrae.bench.timing import time_calls
 from constrae.bench.variants import CLASSIFIERS, AEVariant, train_autoencoder, training_order
 from constrae.constraints.distillation import Teacher
+from constrae.core.labels import UNLABELLED
 from constrae.core.model import Autoencoder
 from constrae.data import EEGConfig, Preprocessing
 from constrae.data.filters import CausalFilter, design_sos
@@ -135,6 +136,8 @@ class FoldInputs(NamedTuple):
     """Filtered trial windows (trials, channels, samples), before standardisation."""
     segment_starts: list[int]
     """First row of each recording in ``X_train`` (rows are in recording, then time order)."""
+    training_starts: list[np.ndarray]
+    """Per recording, the first sample of each of its windows in ``X_train``."""
 
 
 def fold_inputs(task: LoadedTask, test_N: np.ndarray, representation: Representation) -> FoldInputs:
@@ -142,14 +145,28 @@ def fold_inputs(task: LoadedTask, test_N: np.ndarray, representation: Representa
     spans = [trials.spans_in(i, test_N) for i in range(len(task.recordings))]
     config = EEGConfig(window_seconds=TRIAL_SECONDS, hop_seconds=TRAINING_HOP_SECONDS, representation=representation)
     preprocessing = Preprocessing.fit(task.recordings, config, spans)
-    parts = [
-        preprocessing.model_inputs(recording, preprocessing.training_starts(recording, spans_S2))
-        for recording, spans_S2 in zip(task.recordings, spans)
+    training_starts = [
+        preprocessing.training_starts(recording, spans_S2) for recording, spans_S2 in zip(task.recordings, spans)
     ]
+    parts = [preprocessing.model_inputs(rec, starts) for rec, starts in zip(task.recordings, training_starts)]
     trial_windows_NCW = trials.gather(task.recordings, preprocessing.filtered_windows)
     X_trials = preprocessing.represent(preprocessing.standardize(trial_windows_NCW))
     starts = np.concatenate([[0], np.cumsum([len(p) for p in parts])[:-1]]).astype(int).tolist()
-    return FoldInputs(preprocessing, np.concatenate(parts), X_trials, trial_windows_NCW, starts)
+    return FoldInputs(preprocessing, np.concatenate(parts), X_trials, trial_windows_NCW, starts, training_starts)
+
+
+def training_window_labels(task: LoadedTask, fold: FoldInputs, train_N: np.ndarray, y_N: np.ndarray) -> np.ndarray:
+    """Per row of ``fold.X_train``: the class of the training trial whose event holds the whole
+    window, or ``UNLABELLED`` (rest, a window across a cue, or none of these trials)."""
+    window = fold.preprocessing.window
+    labels = []
+    for index, starts_W in enumerate(fold.training_starts):
+        labels_W = np.full(len(starts_W), UNLABELLED)
+        for trial in train_N[task.trials.recording_N[train_N] == index]:
+            begin, end = task.trials.spans_N2[trial]
+            labels_W[(starts_W >= begin) & (starts_W + window <= end)] = y_N[trial]
+        labels.append(labels_W)
+    return np.concatenate(labels)
 
 
 def autoencoder_rows(task: LoadedTask, variants: list[AEVariant], y_N: np.ndarray, splits, bar) -> list[DecodeRow]:
@@ -167,7 +184,8 @@ def autoencoder_rows(task: LoadedTask, variants: list[AEVariant], y_N: np.ndarra
         for variant in training_order(variants):
             fold = inputs[variant.representation]
             teacher = models[variant.teacher] if variant.teacher is not None else None
-            model = train_autoencoder(variant, fold.X_train, teacher)
+            labels_W = training_window_labels(task, fold, train_N, y_N) if variant.labelled else None
+            model = train_autoencoder(variant, fold.X_train, teacher, labels_W)
             models[variant.name] = Teacher(model, fold.preprocessing, variant.name)
             with torch.no_grad():
                 codes_NH = model.encode(torch.from_numpy(fold.X_trials)).numpy()

@@ -55,6 +55,9 @@ class AEVariant:
     """Name of another variant whose model, trained on the same fold, this one needs; None: none."""
     with_teacher: TeacherHook | None = None
     """Given with ``teacher`` (and only then): turns this variant's RunConfig into the one trained."""
+    labelled: bool = False
+    """Trained with the labels of the windows inside the fold's training trials (``UNLABELLED``
+    elsewhere): for a discriminative term or a labelled initialisation. Test trials stay unseen."""
 
     def __post_init__(self) -> None:
         if (self.teacher is None) != (self.with_teacher is None):
@@ -146,10 +149,13 @@ def variant_config(variant: AEVariant, n_features: int) -> RunConfig:
     )
 
 
-def train_autoencoder(variant: AEVariant, X_train: np.ndarray, teacher: Teacher | None = None) -> Autoencoder:
+def train_autoencoder(
+    variant: AEVariant, X_train: np.ndarray, teacher: Teacher | None = None, labels_W: np.ndarray | None = None
+) -> Autoencoder:
     """The variant's model trained on ``X_train`` (windows, features), in eval mode; ``teacher`` is
     ``variant.teacher`` trained on the same fold, with its preprocessing: its model goes to
-    ``variant.with_teacher``, and the teacher itself to every term that names a teacher run."""
+    ``variant.with_teacher``, and the teacher itself to every term that names a teacher run.
+    ``labels_W`` (one per window) goes to the trainer when the variant is ``labelled``."""
     config = variant_config(variant, X_train.shape[1])
     if variant.with_teacher is not None:
         if teacher is None:
@@ -161,7 +167,10 @@ def train_autoencoder(variant: AEVariant, X_train: np.ndarray, teacher: Teacher 
             if teacher is None:
                 raise ConfigError(f"variant {variant.name!r}: its {term.registered_name} term needs a teacher")
             term.use_teacher(teacher, model)
-    Trainer(model, objective, config, progress=False).fit(torch.from_numpy(X_train))
+    if variant.labelled and labels_W is None:
+        raise ConfigError(f"variant {variant.name!r} is labelled: give the training windows' labels")
+    labels = torch.from_numpy(labels_W) if variant.labelled and labels_W is not None else None
+    Trainer(model, objective, config, progress=False).fit(torch.from_numpy(X_train), y_B=labels)
     return model.eval()
 
 
