@@ -7,6 +7,8 @@ import numpy as np
 
 from constrae.core.config import DataConfig
 from constrae.data import Preprocessing, read_recording
+from constrae.data.trials import window_classes
+from constrae.data.windows import sliding_starts
 from constrae.errors import ConfigError, DataError
 
 
@@ -57,6 +59,8 @@ class TrainingData(NamedTuple):
     segment_starts: list[int] | None
     """For eeg data: the first row of each recording's windows (rows are in time order
     within a recording; constraints over the sequence must not link across them)."""
+    labels: np.ndarray | None = None
+    """For eeg data with ``data.eeg.classes``: each row's class, or -1 (unlabelled)."""
 
 
 def load_training_data(config: DataConfig, preprocessing: Preprocessing | None = None) -> TrainingData:
@@ -71,8 +75,32 @@ def load_training_data(config: DataConfig, preprocessing: Preprocessing | None =
         X = check_matrix(np.concatenate(parts), f"windows of {len(recordings)} recording(s)")
         X = X[: config.n_samples] if config.n_samples else X
         starts = np.cumsum([0] + [len(part) for part in parts[:-1]])
-        return TrainingData(X, preprocessing, [int(s) for s in starts if s < len(X)])
+        labels = eeg_labels(recordings, preprocessing, config.eeg.classes)
+        labels = labels[: len(X)] if labels is not None else None
+        return TrainingData(X, preprocessing, [int(s) for s in starts if s < len(X)], labels)
     return TrainingData(load_matrix(config), None, None)
+
+
+def eeg_labels(recordings: list, preprocessing: Preprocessing, classes: list[str] | None) -> np.ndarray | None:
+    """Each training window's class (``data.eeg.classes``), in the rows' order; None without classes.
+    A DataError names classes that no recording has an event of."""
+    if classes is None:
+        return None
+    present = {str(label) for recording in recordings for label in recording.events.labels_E}
+    missing = [name for name in classes if name not in present]
+    if missing:
+        raise DataError(f"data.eeg.classes: no event labelled {', '.join(missing)} in the recordings")
+    return np.concatenate(
+        [
+            window_classes(
+                recording,
+                sliding_starts(recording.n_samples, preprocessing.window, preprocessing.hop),
+                preprocessing.window,
+                classes,
+            )
+            for recording in recordings
+        ]
+    )
 
 
 def load_matrix(config: DataConfig) -> np.ndarray:

@@ -46,12 +46,21 @@ class EEGConfig:
     """Model input per window: raw, the standardised samples (c x w, channel-major);
     tangent_space, the window's covariance in the tangent space at the training
     windows' Riemannian mean (c (c + 1) / 2 values, see constrae.data.tangent)."""
+    classes: list[str] | None = None
+    """Event labels that label training windows: a window inside an event labelled classes[k]
+    is class k, every other window is unlabelled (-1); for discriminative terms and a csp
+    projection. None: no labels."""
 
     def __post_init__(self) -> None:
         require(self.window_seconds > 0, "data.eeg.window_seconds", f"must be > 0, got {self.window_seconds}")
         require(self.hop_seconds > 0, "data.eeg.hop_seconds", f"must be > 0, got {self.hop_seconds}")
         require(1 <= self.filter_order <= 10, "data.eeg.filter_order", f"must be in [1, 10], got {self.filter_order}")
         require(self.channels is None or len(self.channels) > 0, "data.eeg.channels", "must not be empty")
+        require(
+            self.classes is None or (len(self.classes) >= 2 and len(set(self.classes)) == len(self.classes)),
+            "data.eeg.classes",
+            f"must name two or more distinct event labels, got {self.classes}",
+        )
 
 
 @dataclasses.dataclass

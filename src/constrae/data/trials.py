@@ -8,6 +8,7 @@ from typing import NamedTuple
 
 import numpy as np
 
+from constrae.core.labels import UNLABELLED
 from constrae.data.recording import Recording
 from constrae.errors import DataError
 
@@ -68,3 +69,14 @@ def trials_of(recordings: list[Recording], labels: list[str], offset_seconds: fl
         labels_N.append(events.labels_E)
         spans_N2.append(np.stack([events.onsets_E, events.onsets_E + events.durations_E], axis=1))
     return Trials(*(np.concatenate(parts) for parts in (recording_N, starts_N, labels_N, spans_N2)))
+
+
+def window_classes(recording: Recording, starts_N: np.ndarray, window: int, classes: list[str]) -> np.ndarray:
+    """Per window at ``starts_N``: k when the whole window lies inside an event labelled
+    ``classes[k]``, else ``UNLABELLED`` (rest, other events, a window across a cue)."""
+    labels_N = np.full(len(starts_N), UNLABELLED, dtype=np.int64)
+    events = recording.events
+    for onset, duration, label in zip(events.onsets_E, events.durations_E, events.labels_E, strict=True):
+        if label in classes:
+            labels_N[(starts_N >= onset) & (starts_N + window <= onset + duration)] = classes.index(label)
+    return labels_N

@@ -35,7 +35,7 @@ def discretize_run(run_dir: str | Path, out: str | Path, phase2: Phase2Config) -
         raise CheckpointError(f"{out} already exists; phase 2 writes a new run folder")
     model, config = checkpoint.load_model(run_dir)
     preprocessing = checkpoint.load_preprocessing(run_dir)
-    X, _, segment_starts = load_training_data(config.data, preprocessing)
+    X, _, segment_starts, _ = load_training_data(config.data, preprocessing)
     result = discretize(model, config, X, phase2, segment_starts)
     staging = out.parent / f".{out.name}.tmp-{os.getpid()}"
     shutil.rmtree(staging, ignore_errors=True)

@@ -41,6 +41,10 @@ def with_input_size(config: RunConfig, X: np.ndarray, preprocessing: Preprocessi
     return replace(config, model=replace(config.model, input_size=n_features))
 
 
+def labels_tensor(labels: np.ndarray | None) -> torch.Tensor | None:
+    return None if labels is None else torch.from_numpy(labels)
+
+
 def check_new_run_folder(run_dir: Path) -> None:
     """OutputError unless ``run_dir`` is missing or an empty folder: training never writes
     over a run (resume it) or over files that are not constrae's."""
@@ -58,7 +62,7 @@ def start_run(config: RunConfig, run_dir: str | Path, progress: bool = True) -> 
     run_dir = Path(run_dir)
     check_new_run_folder(run_dir)
     teachers = load_teachers(config)
-    X, preprocessing, segment_starts = load_training_data(config.data, teachers_preprocessing(teachers))
+    X, preprocessing, segment_starts, labels = load_training_data(config.data, teachers_preprocessing(teachers))
     config = with_input_size(config, X, preprocessing)
     model, objective = build(config)
     hand_over(teachers, objective, model)
@@ -66,7 +70,9 @@ def start_run(config: RunConfig, run_dir: str | Path, progress: bool = True) -> 
     checkpoint.save_fingerprint(run_dir, config)
     if preprocessing is not None:
         checkpoint.save_preprocessing(run_dir, preprocessing)
-    trainer.fit(torch.from_numpy(X), segment_starts=segment_starts)
+    trainer.fit(
+        torch.from_numpy(X), segment_starts=segment_starts, y_B=None if labels is None else torch.from_numpy(labels)
+    )
     return write_summary(run_dir, model, X)
 
 
@@ -75,7 +81,7 @@ def resume_run(run_dir: str | Path, progress: bool = True) -> dict:
     run_dir = Path(run_dir)
     config = checkpoint.load_config_json(run_dir)
     checkpoint.check_run_inputs(run_dir, config)
-    X, _, segment_starts = load_training_data(config.data, checkpoint.load_preprocessing(run_dir))
+    X, _, segment_starts, labels = load_training_data(config.data, checkpoint.load_preprocessing(run_dir))
     if X.shape[1] != config.model.input_size:
         raise CheckpointError(
             f"{run_dir}: the data now has {X.shape[1]} features, the run's model takes {config.model.input_size}"
@@ -83,7 +89,12 @@ def resume_run(run_dir: str | Path, progress: bool = True) -> dict:
     model, objective = build(config)
     hand_over(load_teachers(config), objective, model)
     trainer = Trainer(model, objective, config, run_dir=run_dir, progress=progress)
-    trainer.fit(torch.from_numpy(X), resume=True, segment_starts=segment_starts)
+    trainer.fit(
+        torch.from_numpy(X),
+        resume=True,
+        segment_starts=segment_starts,
+        y_B=None if labels is None else torch.from_numpy(labels),
+    )
     return write_summary(run_dir, model, X)
 
 
