@@ -3,8 +3,9 @@ against CSP+LDA and tangent space + logistic regression, on the same splits.
 
 Protocol (MNE's CSP example), for each subject and task on its own: trials are 1-2 s
 after the cue, ShuffleSplit(10, test_size=0.2, random_state=42). Each AE
-(``constrae.bench.variants``) is trained without labels, per fold, on every sliding
-window of the task's recordings (rest included) that overlaps no test trial; its
+(``constrae.bench.variants``) is trained per fold on every sliding window of the task's
+recordings (rest included) that overlaps no test trial, without labels unless the
+variant is ``labelled`` (then with the classes of the windows inside training trials); its
 preprocessing (causal filter, standardisation, tangent reference) is fitted on those
 windows only. Shapes: ``n`` trials, ``h`` features.
 """
