@@ -38,7 +38,8 @@ def bench_decode(
     header = (
         f"Subjects {', '.join(subjects)}; each on its own, {folds} ShuffleSplit folds (test 20 %, random_state 42), "
         "trials 1-2 s after the cue. AE features: autoencoders trained on each fold's training windows only, "
-        "without labels except labelled variants (classes of the windows inside training trials). Latency: median time from a filtered 1 s window to a decision, one call at a time, one "
+        "without labels except labelled variants (classes of the windows inside training trials). "
+        "Latency: median time from a filtered 1 s window to a decision, one call at a time, one "
         "thread (AE rows: the fastest inference backend and the classifier as a dot product)."
     )
     summary = summarise(run.rows)
