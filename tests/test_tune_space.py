@@ -1,7 +1,6 @@
 """Search spaces: every bad space fails before a trial runs, naming the problem; trials draw what the space says."""
 
 import subprocess
-import sys
 from pathlib import Path
 
 import optuna
@@ -10,6 +9,7 @@ import yaml
 
 from constrae.errors import ConfigError
 from constrae.tune.space import SearchSpace, load_space
+from tune_workers import tune_command
 
 SPACE = {
     "objectives": ["fvu"],
@@ -116,23 +116,7 @@ def test_a_bad_space_file_fails_on_the_command_line_before_any_trial_runs(tmp_pa
         yaml.safe_dump(space_with(**{"constraints/0/params/rho": {"type": "float", "low": 0.1, "high": 2.0}}))
     )
     journal = tmp_path / "tune.journal"
-    result = subprocess.run(
-        [
-            sys.executable,
-            "-m",
-            "constrae.cli",
-            "tune",
-            str(space),
-            "--study",
-            "s",
-            "--storage",
-            str(journal),
-            "--trials",
-            "2",
-        ],
-        capture_output=True,
-        text=True,
-    )
+    result = subprocess.run(tune_command(space, "s", str(journal), 2), capture_output=True, text=True)
     assert result.returncode == 2
     assert "params.rho = 2.0" in result.stderr and "must be in (0, 1)" in result.stderr
     assert not journal.exists()

@@ -50,22 +50,18 @@ def write_space(folder: Path, **overrides) -> Path:
     return path
 
 
-def start_worker(space: Path, study: str, storage: str, trials: int, log: Path) -> subprocess.Popen:
-    """``constrae tune SPACE --study --storage --trials`` in a new process, one thread."""
-    env = {**os.environ, "OMP_NUM_THREADS": "1"}
-    command = [
-        sys.executable,
-        "-m",
-        "constrae.cli",
-        "tune",
-        str(space),
-        "--study",
-        study,
-        "--storage",
-        storage,
+def tune_command(space: Path, study: str, storage: str, trials: int) -> list[str]:
+    """``constrae tune SPACE --study --storage --trials`` as this interpreter runs it."""
+    return [sys.executable, "-m", "constrae.cli", "tune", str(space), "--study", study, "--storage", storage] + [
         "--trials",
         str(trials),
     ]
+
+
+def start_worker(space: Path, study: str, storage: str, trials: int, log: Path) -> subprocess.Popen:
+    """``constrae tune SPACE --study --storage --trials`` in a new process, one thread."""
+    env = {**os.environ, "OMP_NUM_THREADS": "1"}
+    command = tune_command(space, study, storage, trials)
     return subprocess.Popen(command, stdout=log.open("w"), stderr=subprocess.STDOUT, env=env)
 
 
