@@ -52,10 +52,8 @@ def write_space(folder: Path, **overrides) -> Path:
 
 def tune_command(space: Path, study: str, storage: str, trials: int) -> list[str]:
     """``constrae tune SPACE --study --storage --trials`` as this interpreter runs it."""
-    return [sys.executable, "-m", "constrae.cli", "tune", str(space), "--study", study, "--storage", storage] + [
-        "--trials",
-        str(trials),
-    ]
+    options = ["--study", study, "--storage", storage, "--trials", str(trials)]
+    return [sys.executable, "-m", "constrae.cli", "tune", str(space), *options]
 
 
 def start_worker(space: Path, study: str, storage: str, trials: int, log: Path) -> subprocess.Popen:
