@@ -36,7 +36,9 @@ def test_two_workers_on_a_journal_finish_the_study_exactly_and_the_export_retrai
     assert len(complete) == 6
     assert len({t.number for t in complete}) == 6
     assert all(t.state in (State.COMPLETE,) or t.user_attrs.get("surplus") for t in trials)
-    assert {t.user_attrs["worker"] for t in complete} == {f"{socket.gethostname()}:{w.pid}" for w in workers}
+    # Which worker takes which trial is the scheduler's choice (a worker that starts late may find the
+    # study done); each trial must come from one of the two, and each exactly once (above).
+    assert {t.user_attrs["worker"] for t in complete} <= {f"{socket.gethostname()}:{w.pid}" for w in workers}
     assert len({json.dumps(t.params, sort_keys=True) for t in complete}) == 6
 
     # Export the best-FVU trial of the front and retrain it with `constrae train`.
