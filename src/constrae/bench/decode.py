@@ -26,11 +26,11 @@ from constrae.bench.tasks import TASKS, TRIAL_SECONDS, LoadedTask
 from constrae.bench.timing import time_calls
 from constrae.bench.variants import CLASSIFIERS, AEVariant, train_autoencoder, training_order
 from constrae.constraints.distillation import Teacher
-from constrae.core.labels import UNLABELLED
 from constrae.core.model import Autoencoder
 from constrae.data import EEGConfig, Preprocessing
 from constrae.data.filters import CausalFilter, design_sos
 from constrae.data.preprocessing import Representation
+from constrae.data.trials import classes_inside
 from constrae.data.windows import windows_at
 from constrae.errors import DataError
 from constrae.inference.threads import one_thread
@@ -135,10 +135,13 @@ class FoldInputs(NamedTuple):
     """(trials, features) model inputs of every trial (train and test)."""
     trial_windows_NCW: np.ndarray
     """Filtered trial windows (trials, channels, samples), before standardisation."""
-    segment_starts: list[int]
-    """First row of each recording in ``X_train`` (rows are in recording, then time order)."""
     training_starts: list[np.ndarray]
     """Per recording, the first sample of each of its windows in ``X_train``."""
+
+    @property
+    def segment_starts(self) -> list[int]:
+        """First row of each recording in ``X_train`` (rows are in recording, then time order)."""
+        return np.concatenate([[0], np.cumsum([len(s) for s in self.training_starts])[:-1]]).astype(int).tolist()
 
 
 def fold_inputs(task: LoadedTask, test_N: np.ndarray, representation: Representation) -> FoldInputs:
@@ -152,22 +155,19 @@ def fold_inputs(task: LoadedTask, test_N: np.ndarray, representation: Representa
     parts = [preprocessing.model_inputs(rec, starts) for rec, starts in zip(task.recordings, training_starts)]
     trial_windows_NCW = trials.gather(task.recordings, preprocessing.filtered_windows)
     X_trials = preprocessing.represent(preprocessing.standardize(trial_windows_NCW))
-    starts = np.concatenate([[0], np.cumsum([len(p) for p in parts])[:-1]]).astype(int).tolist()
-    return FoldInputs(preprocessing, np.concatenate(parts), X_trials, trial_windows_NCW, starts, training_starts)
+    return FoldInputs(preprocessing, np.concatenate(parts), X_trials, trial_windows_NCW, training_starts)
 
 
 def training_window_labels(task: LoadedTask, fold: FoldInputs, train_N: np.ndarray, y_N: np.ndarray) -> np.ndarray:
     """Per row of ``fold.X_train``: the class of the training trial whose event holds the whole
     window, or ``UNLABELLED`` (rest, a window across a cue, or none of these trials)."""
-    window = fold.preprocessing.window
-    labels = []
-    for index, starts_W in enumerate(fold.training_starts):
-        labels_W = np.full(len(starts_W), UNLABELLED)
-        for trial in train_N[task.trials.recording_N[train_N] == index]:
-            begin, end = task.trials.spans_N2[trial]
-            labels_W[(starts_W >= begin) & (starts_W + window <= end)] = y_N[trial]
-        labels.append(labels_W)
-    return np.concatenate(labels)
+    trials_in = [train_N[task.trials.recording_N[train_N] == index] for index in range(len(fold.training_starts))]
+    return np.concatenate(
+        [
+            classes_inside(starts_W, fold.preprocessing.window, task.trials.spans_N2[trials], y_N[trials])
+            for starts_W, trials in zip(fold.training_starts, trials_in, strict=True)
+        ]
+    )
 
 
 def autoencoder_rows(task: LoadedTask, variants: list[AEVariant], y_N: np.ndarray, splits, bar) -> list[DecodeRow]:

@@ -193,9 +193,11 @@ def train_autoencoder(
             if teacher is None:
                 raise ConfigError(f"variant {variant.name!r}: its {term.registered_name} term needs a teacher")
             term.use_teacher(teacher, model)
-    if variant.labelled and labels_W is None:
-        raise ConfigError(f"variant {variant.name!r} is labelled: give the training windows' labels")
-    labels = torch.from_numpy(labels_W) if variant.labelled and labels_W is not None else None
+    labels = None
+    if variant.labelled:
+        if labels_W is None:
+            raise ConfigError(f"variant {variant.name!r} is labelled: give the training windows' labels")
+        labels = torch.from_numpy(labels_W)
     Trainer(model, objective, config, progress=False).fit(torch.from_numpy(X_train), y_B=labels)
     return model.eval()
 

@@ -71,12 +71,19 @@ def trials_of(recordings: list[Recording], labels: list[str], offset_seconds: fl
     return Trials(*(np.concatenate(parts) for parts in (recording_N, starts_N, labels_N, spans_N2)))
 
 
+def classes_inside(starts_N: np.ndarray, window: int, spans_S2: np.ndarray, classes_S: np.ndarray) -> np.ndarray:
+    """Per window [s, s + window): the class of the [begin, end) span that holds it whole, else
+    ``UNLABELLED`` (rest, a window across a span's edge)."""
+    labels_N = np.full(len(starts_N), UNLABELLED, dtype=np.int64)
+    for (begin, end), label in zip(spans_S2, classes_S, strict=True):
+        labels_N[(starts_N >= begin) & (starts_N + window <= end)] = label
+    return labels_N
+
+
 def window_classes(recording: Recording, starts_N: np.ndarray, window: int, classes: list[str]) -> np.ndarray:
     """Per window at ``starts_N``: k when the whole window lies inside an event labelled
     ``classes[k]``, else ``UNLABELLED`` (rest, other events, a window across a cue)."""
-    labels_N = np.full(len(starts_N), UNLABELLED, dtype=np.int64)
     events = recording.events
-    for onset, duration, label in zip(events.onsets_E, events.durations_E, events.labels_E, strict=True):
-        if label in classes:
-            labels_N[(starts_N >= onset) & (starts_N + window <= onset + duration)] = classes.index(label)
-    return labels_N
+    chosen_E = np.isin(events.labels_E, classes)
+    spans_E2 = np.stack([events.onsets_E, events.onsets_E + events.durations_E], axis=1)[chosen_E]
+    return classes_inside(starts_N, window, spans_E2, np.array([classes.index(k) for k in events.labels_E[chosen_E]]))

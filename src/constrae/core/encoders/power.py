@@ -96,7 +96,6 @@ class PowerEncoder(CodeEncoder):
         require(
             isinstance(learn_spatial, bool), f"{where}.learn_spatial", f"expected true or false, got {learn_spatial!r}"
         )
-        self.learn_spatial = learn_spatial
         self.spatial = nn.Linear(channels, virtual_channels, bias=False)
         self.spatial.weight.requires_grad_(learn_spatial)
         self.n_features = virtual_channels + pair_count(virtual_channels, correlations)
@@ -151,7 +150,8 @@ class PowerEncoder(CodeEncoder):
         self.initialised.fill_(True)
 
     def weight_matrices(self):
-        return [self.spatial.weight, self.code_layer.weight] if self.learn_spatial else [self.code_layer.weight]
+        learned = [self.spatial.weight] if self.spatial.weight.requires_grad else []
+        return [*learned, self.code_layer.weight]
 
     def input_image_shape(self) -> tuple[int, int]:
         return self.channels, self.samples
