@@ -60,7 +60,7 @@ def eeg_run(eeg_config_file, tmp_path_factory):
 
 def test_saved_folder_encodes_a_new_edf_like_the_in_memory_model(eeg_config_file, eeg_run, shared_data):
     config = load_config(eeg_config_file)
-    X, preprocessing, _, _ = load_training_data(config.data)
+    X, preprocessing = load_training_data(config.data)[:2]
     config = with_input_size(config, X)
     model, objective = build(config)
     Trainer(model, objective, config, progress=False).fit(torch.from_numpy(X))
@@ -110,7 +110,7 @@ def test_training_data_of_several_recordings_names_where_each_recording_starts(e
             },
         }
     )
-    X, preprocessing, starts, _ = load_training_data(two.data)
+    X, preprocessing, starts = load_training_data(two.data)[:3]
     first_windows = len(preprocessing.model_inputs(read_recording(s001 / "S001R04.edf")))
     assert starts == [0, first_windows] and 0 < first_windows < len(X)
     cut = RunConfig.from_mapping({**two.to_mapping(), "data": {**two.to_mapping()["data"], "n_samples": first_windows}})

@@ -62,14 +62,14 @@ def summary_table_lines(summary: list[SummaryRow], task: str) -> list[str]:
     return lines
 
 
-def _finite(value):
+def nan_as_null(value):
     """``value`` with every NaN float replaced by None, which JSON can hold."""
     if isinstance(value, float):
         return None if math.isnan(value) else value
     if isinstance(value, dict):
-        return {key: _finite(item) for key, item in value.items()}
+        return {key: nan_as_null(item) for key, item in value.items()}
     if isinstance(value, list | tuple):
-        return [_finite(item) for item in value]
+        return [nan_as_null(item) for item in value]
     return value
 
 
@@ -82,7 +82,7 @@ def report_json(rows: list[DecodeRow], summary: list[SummaryRow], skipped: list[
         "summary": [s._asdict() for s in summary],
         "skipped": [s._asdict() for s in skipped],
     }
-    return json.dumps(_finite(document), indent=2)
+    return json.dumps(nan_as_null(document), indent=2)
 
 
 def write_decode_report(

@@ -2,7 +2,7 @@
 
 import typer
 
-from constrae.cli import bench, discrete, runs, stream, tune
+from constrae.cli import bench, calibration, discrete, runs, stream, tune
 
 app = typer.Typer(
     add_completion=False,
@@ -12,7 +12,7 @@ app = typer.Typer(
 bench_app = typer.Typer(no_args_is_help=True, help="Benchmarks against the baselines a user would otherwise run.")
 app.add_typer(bench_app, name="bench")
 
-for group in (runs, discrete, bench, tune, stream):
+for group in (runs, discrete, bench, calibration, tune, stream):
     group.register(app, bench_app)
 
 

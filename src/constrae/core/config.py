@@ -103,6 +103,9 @@ class DataConfig:
     """File to read for mnist and npy (relative paths are relative to the config file)."""
     paths: list[str] | None = None
     """Recordings for eeg (relative paths are relative to the config file)."""
+    subjects: list[list[str]] | None = None
+    """Instead of ``paths``, a population for eeg: one list of recordings per person. Each person is
+    aligned on their own windows (``constrae.population``); a new user is then ``constrae calibrate``d."""
     eeg: EEGConfig = field(default_factory=EEGConfig)
     """Filtering, windowing and channels for eeg; the fitted result is stored with the model."""
     n_samples: int | None = None
@@ -118,10 +121,12 @@ class DataConfig:
             f"is required when data.source is {self.source!r}",
         )
         require(
-            self.source != "eeg" or bool(self.paths),
+            self.source != "eeg" or bool(self.paths) != bool(self.subjects),
             "data.paths",
-            "is required when data.source is 'eeg': a list of recordings",
+            "data.source 'eeg' takes either data.paths (a list of recordings) or data.subjects (a list per person)",
         )
+        for index, recordings in enumerate(self.subjects or []):
+            require(bool(recordings), f"data.subjects[{index}]", "lists no recording")
         require(
             self.n_samples is None or self.n_samples >= 1,
             "data.n_samples",
@@ -175,4 +180,6 @@ def load_config(path: str | Path) -> RunConfig:
         config.data.path = relative_to_config(path, config.data.path)
     if config.data.paths is not None:
         config.data.paths = [relative_to_config(path, name) for name in config.data.paths]
+    if config.data.subjects is not None:
+        config.data.subjects = [[relative_to_config(path, name) for name in files] for files in config.data.subjects]
     return config

@@ -7,9 +7,9 @@ import numpy as np
 
 from constrae.core.config import DataConfig
 from constrae.data import Preprocessing, read_recording
-from constrae.data.trials import window_classes
-from constrae.data.windows import sliding_starts
+from constrae.data.trials import eeg_labels
 from constrae.errors import ConfigError, DataError
+from constrae.population import pooled_inputs
 
 
 def check_matrix(X, where: str, n_features: int | None = None) -> np.ndarray:
@@ -61,6 +61,9 @@ class TrainingData(NamedTuple):
     within a recording; constraints over the sequence must not link across them)."""
     labels: np.ndarray | None = None
     """For eeg data with ``data.eeg.classes``: each row's class, or -1 (unlabelled)."""
+    population: list[Preprocessing] | None = None
+    """For ``data.subjects``: each person's alignment, in their order (``preprocessing`` is then None:
+    a new user brings their own, ``constrae calibrate``)."""
 
 
 def load_training_data(config: DataConfig, preprocessing: Preprocessing | None = None) -> TrainingData:
@@ -68,6 +71,8 @@ def load_training_data(config: DataConfig, preprocessing: Preprocessing | None =
 
     For eeg data the preprocessing is fitted on the recordings, unless a stored
     ``preprocessing`` is given (a resumed run uses its own)."""
+    if config.source == "eeg" and config.subjects:
+        return load_population(config)
     if config.source == "eeg":
         recordings = [read_recording(path) for path in config.paths or []]
         preprocessing = preprocessing or Preprocessing.fit(recordings, config.eeg)
@@ -81,26 +86,16 @@ def load_training_data(config: DataConfig, preprocessing: Preprocessing | None =
     return TrainingData(load_matrix(config), None, None)
 
 
-def eeg_labels(recordings: list, preprocessing: Preprocessing, classes: list[str] | None) -> np.ndarray | None:
-    """Each training window's class (``data.eeg.classes``), in the rows' order; None without classes.
-    A DataError names classes that no recording has an event of."""
-    if classes is None:
-        return None
-    present = {str(label) for recording in recordings for label in recording.events.labels_E}
-    missing = [name for name in classes if name not in present]
-    if missing:
-        raise DataError(f"data.eeg.classes: no event labelled {', '.join(missing)} in the recordings")
-    return np.concatenate(
-        [
-            window_classes(
-                recording,
-                sliding_starts(recording.n_samples, preprocessing.window, preprocessing.hop),
-                preprocessing.window,
-                classes,
-            )
-            for recording in recordings
-        ]
-    )
+def load_population(config: DataConfig) -> TrainingData:
+    """Every person's windows, each through the alignment fitted on their own (one person's
+    recordings in memory at a time)."""
+    pooled = pooled_inputs(([read_recording(path) for path in files] for files in config.subjects or []), config.eeg)
+    X = check_matrix(pooled.X, f"windows of {len(pooled.preprocessings)} subjects")
+    if config.n_samples:
+        X = X[: config.n_samples]
+    starts = [start for start in pooled.segment_starts if start < len(X)]
+    labels = pooled.labels[: len(X)] if pooled.labels is not None else None
+    return TrainingData(X, None, starts, labels, pooled.preprocessings)
 
 
 def load_matrix(config: DataConfig) -> np.ndarray:

@@ -9,7 +9,9 @@ from typing import NamedTuple
 import numpy as np
 
 from constrae.core.labels import UNLABELLED
+from constrae.data.preprocessing import Preprocessing
 from constrae.data.recording import Recording
+from constrae.data.windows import sliding_starts
 from constrae.errors import DataError
 
 
@@ -87,3 +89,25 @@ def window_classes(recording: Recording, starts_N: np.ndarray, window: int, clas
     chosen_E = np.isin(events.labels_E, classes)
     spans_E2 = np.stack([events.onsets_E, events.onsets_E + events.durations_E], axis=1)[chosen_E]
     return classes_inside(starts_N, window, spans_E2, np.array([classes.index(k) for k in events.labels_E[chosen_E]]))
+
+
+def eeg_labels(recordings: list, preprocessing: Preprocessing, classes: list[str] | None) -> np.ndarray | None:
+    """Each training window's class (``data.eeg.classes``), in the rows' order; None without classes.
+    A DataError names classes that no recording has an event of."""
+    if classes is None:
+        return None
+    present = {str(label) for recording in recordings for label in recording.events.labels_E}
+    missing = [name for name in classes if name not in present]
+    if missing:
+        raise DataError(f"data.eeg.classes: no event labelled {', '.join(missing)} in the recordings")
+    return np.concatenate(
+        [
+            window_classes(
+                recording,
+                sliding_starts(recording.n_samples, preprocessing.window, preprocessing.hop),
+                preprocessing.window,
+                classes,
+            )
+            for recording in recordings
+        ]
+    )

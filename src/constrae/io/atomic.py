@@ -5,8 +5,11 @@ and is renamed over it. Only files of that pattern are ever cleaned up, so a use
 ``.*.tmp`` files are never touched.
 """
 
+import contextlib
 import os
+import shutil
 import tempfile
+from collections.abc import Iterator
 from pathlib import Path
 
 from constrae.errors import OutputError
@@ -70,3 +73,18 @@ def atomic_write_bytes(path: str | Path, data: bytes) -> Path:
 
 def atomic_write_text(path: str | Path, text: str) -> Path:
     return atomic_write_bytes(path, text.encode("utf-8"))
+
+
+@contextlib.contextmanager
+def new_folder(out: Path) -> Iterator[Path]:
+    """A staging folder beside ``out`` to fill in the block: renamed to ``out`` when the block
+    ends, removed when it raises, so ``out`` appears whole or not at all."""
+    staging = out.parent / f".{out.name}.tmp-{os.getpid()}"
+    shutil.rmtree(staging, ignore_errors=True)
+    staging.mkdir(parents=True)
+    try:
+        yield staging
+        os.rename(staging, out)
+    except BaseException:
+        shutil.rmtree(staging, ignore_errors=True)
+        raise

@@ -25,6 +25,7 @@ METRICS_FILE = "metrics.jsonl"
 PREPROCESSING_FILE = "preprocessing.json"
 FINGERPRINT_FILE = "fingerprint.json"
 SUMMARY_FILE = "summary.json"
+POPULATION_FILE = "population.json"
 RUN_FILES = (
     CONFIG_FILE,
     MODEL_FILE,
@@ -33,6 +34,7 @@ RUN_FILES = (
     PREPROCESSING_FILE,
     FINGERPRINT_FILE,
     SUMMARY_FILE,
+    POPULATION_FILE,
 )
 """Every file a run folder may hold, besides its figures."""
 MODEL_FORMAT = "constrae-model/1"
@@ -84,10 +86,42 @@ def save_preprocessing(run_dir: Path, preprocessing: Preprocessing) -> None:
     atomic_write_text(Path(run_dir) / PREPROCESSING_FILE, json.dumps(preprocessing.to_mapping(), indent=2))
 
 
+def save_population(run_dir: Path, subjects: list[list[str]], preprocessings: list[Preprocessing]) -> None:
+    """Each person of a population run: their recordings and the alignment fitted on them."""
+    people = [
+        {"recordings": files, "preprocessing": preprocessing.to_mapping()}
+        for files, preprocessing in zip(subjects, preprocessings, strict=True)
+    ]
+    atomic_write_text(Path(run_dir) / POPULATION_FILE, json.dumps({"subjects": people}, indent=2))
+
+
+def load_population(run_dir: str | Path) -> list[Preprocessing] | None:
+    """Each person's alignment in a population run; None for any other run."""
+    path = Path(run_dir) / POPULATION_FILE
+    if not path.is_file():
+        return None
+    try:
+        people = json.loads(path.read_text())["subjects"]
+        return [
+            Preprocessing.from_mapping(person["preprocessing"], f"{path}: subject {index + 1}")
+            for index, person in enumerate(people)
+        ]
+    except (json.JSONDecodeError, KeyError, TypeError) as error:
+        raise CheckpointError(f"{path}: not a readable population record: {error!r}") from error
+    except ConstraeError as error:
+        raise CheckpointError(str(error)) from error
+
+
 def load_preprocessing(run_dir: str | Path) -> Preprocessing | None:
-    """The run's stored preprocessing, or None for a run on plain feature matrices."""
+    """The run's stored preprocessing, or None for a run on plain feature matrices. A population
+    run has none of its own (each person has theirs): CheckpointError, pointing to calibrate."""
     path = Path(run_dir) / PREPROCESSING_FILE
     if not path.is_file():
+        if (Path(run_dir) / POPULATION_FILE).is_file():
+            raise CheckpointError(
+                f"{run_dir} is a population run: each person's recordings go through their own alignment; "
+                f"calibrate a user first (constrae calibrate {run_dir} RECORDINGS... --out DIR) and use DIR"
+            )
         return None
     try:
         mapping = json.loads(path.read_text())

@@ -25,7 +25,8 @@ def file_sha256(path: Path) -> str:
 
 def data_files(data: DataConfig) -> list[Path]:
     """The files a data source reads; none for generated data (its parameters are in the config)."""
-    return [Path(name) for name in ([data.path] if data.path else []) + list(data.paths or [])]
+    population = [name for files in data.subjects or [] for name in files]
+    return [Path(name) for name in ([data.path] if data.path else []) + list(data.paths or []) + population]
 
 
 def config_sha256(config: RunConfig) -> str:

@@ -62,14 +62,18 @@ def start_run(config: RunConfig, run_dir: str | Path, progress: bool = True) -> 
     run_dir = Path(run_dir)
     check_new_run_folder(run_dir)
     teachers = load_teachers(config)
-    X, preprocessing, segment_starts, labels = load_training_data(config.data, teachers_preprocessing(teachers))
-    config = with_input_size(config, X, preprocessing)
+    X, preprocessing, segment_starts, labels, population = load_training_data(
+        config.data, teachers_preprocessing(teachers)
+    )
+    config = with_input_size(config, X, preprocessing or (population[0] if population else None))
     model, objective = build(config)
     hand_over(teachers, objective, model)
     trainer = Trainer(model, objective, config, run_dir=run_dir, progress=progress)
     checkpoint.save_fingerprint(run_dir, config)
     if preprocessing is not None:
         checkpoint.save_preprocessing(run_dir, preprocessing)
+    if population is not None:
+        checkpoint.save_population(run_dir, config.data.subjects or [], population)
     trainer.fit(
         torch.from_numpy(X), segment_starts=segment_starts, y_B=None if labels is None else torch.from_numpy(labels)
     )
@@ -81,7 +85,9 @@ def resume_run(run_dir: str | Path, progress: bool = True) -> dict:
     run_dir = Path(run_dir)
     config = checkpoint.load_config_json(run_dir)
     checkpoint.check_run_inputs(run_dir, config)
-    X, _, segment_starts, labels = load_training_data(config.data, checkpoint.load_preprocessing(run_dir))
+    # A population run refits each person's alignment: deterministic, and its data is fingerprinted.
+    stored = None if config.data.subjects else checkpoint.load_preprocessing(run_dir)
+    X, _, segment_starts, labels, _ = load_training_data(config.data, stored)
     if X.shape[1] != config.model.input_size:
         raise CheckpointError(
             f"{run_dir}: the data now has {X.shape[1]} features, the run's model takes {config.model.input_size}"
