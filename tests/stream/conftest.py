@@ -91,6 +91,28 @@ def tangent_run(tmp_path_factory, shared_data):
 
 
 @pytest.fixture(scope="session")
+def calibrated_run(tmp_path_factory, shared_data):
+    """A tangent-space AE pretrained on S012 and S013 (each aligned on their own windows),
+    calibrated to S001 with 3 trials per class (``constrae calibrate``)."""
+    from constrae.population.calibrate import calibrate_user
+
+    folder = tmp_path_factory.mktemp("population")
+    mapping = {
+        "model": {"hidden_size": 6, "activation": "relu"},
+        "train": {"epochs": 2, "batch_size": 32, "val_fraction": 0.0},
+        "data": {
+            "source": "eeg",
+            "subjects": [[str(shared_data / "eegmmidb" / s / f"{s}R04.edf")] for s in ("S012", "S013")],
+            "eeg": {"window_seconds": 0.5, "channels": CHANNELS, "representation": "tangent_space"},
+        },
+    }
+    (folder / "config.yaml").write_text(yaml.safe_dump(mapping))
+    start_run(load_config(folder / "config.yaml"), folder / "run", progress=False)
+    s001 = [shared_data / "eegmmidb" / "S001" / "S001R04.edf"]
+    return calibrate_user(folder / "run", s001, ["T1", "T2"], 3, 1.0, folder / "calibrated").out
+
+
+@pytest.fixture(scope="session")
 def s001_run04(shared_data):
     return shared_data / "eegmmidb" / "S001" / "S001R04.edf"
 

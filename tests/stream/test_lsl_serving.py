@@ -24,7 +24,7 @@ def _name(what: str) -> str:
 
 
 @pytest.mark.slow
-@pytest.mark.parametrize("run", ["raw_run", "binary_run", "power_run"])
+@pytest.mark.parametrize("run", ["raw_run", "binary_run", "power_run", "calibrated_run"])
 def test_features_of_a_replayed_run_equal_the_offline_transform(run, request, s001_run04):
     """The replay waits for the extractor's inlet, so the causal filter runs from the stream's
     first sample, as offline: equal from the first window (tolerance: float32 encoders; a

@@ -31,6 +31,7 @@ def _stream(live, recording, chunk_sizes):
     [
         ("raw_run", FilteredWindows),
         ("tangent_run", FilteredWindows),
+        ("calibrated_run", FilteredWindows),
         ("binary_run", FilteredWindows),
         ("power_run", RunningMoments),
     ],

@@ -8,9 +8,10 @@ population-only folders. Per held-out subject, each AE variant is trained three 
 (``not aligned``, the measure of what alignment brings); and on the held-out subject's own
 trial-free windows (``subject``). For each ``k`` and draw (``calibration_draws``), shrinkage
 LDA on the codes of the k calibration trials per class is tested on the subject's other
-trials, next to CSP+LDA and tangent space + LR fitted on the same trials, and the Riemannian
-transfer baseline: logistic regression on re-centred tangent vectors of every population
-trial (labelled) and the k trials.
+trials; the same LDA also on the population's labelled trials besides the k (aligned codes of
+different people are comparable); next to CSP+LDA and tangent space + LR fitted on the same
+trials, and the Riemannian transfer baseline: logistic regression on re-centred tangent
+vectors of every population trial (labelled) and the k trials.
 """
 
 import functools
@@ -24,7 +25,7 @@ from sklearn.linear_model import LogisticRegression
 
 from constrae.bench.baselines import csp_lda, tangent_space_lr
 from constrae.bench.calibration_draws import TrialsPerClass, calibration_draw
-from constrae.bench.calibration_subjects import CalibrationSubject, eeg_config, trial_spans
+from constrae.bench.calibration_subjects import CalibrationSubject, fit_on_stretches, trial_free_stretches
 from constrae.bench.decode import accuracy_and_auc, median_latency_us
 from constrae.bench.linear_decision import DeployedDecoder
 from constrae.bench.variants import AEVariant, train_autoencoder
@@ -111,9 +112,8 @@ def transfer_method(subject: CalibrationSubject, population: list[CalibrationSub
 
 
 def unaligned_preprocessing(population: list[CalibrationSubject], rep: Representation) -> Preprocessing:
-    """One preprocessing fitted on every population subject's trial-free windows together."""
-    recordings = [r for p in population for r in p.task.recordings]
-    return Preprocessing.fit(recordings, eeg_config(rep), [s for p in population for s in trial_spans(p.task)])
+    """One preprocessing fitted on every population subject's trial-free stretches together."""
+    return fit_on_stretches([s for p in population for s in trial_free_stretches(p.task)], rep)
 
 
 def population_methods(
@@ -126,8 +126,12 @@ def population_methods(
         pooled = np.concatenate([p.inputs[rep].windows for p in population])
         model = train_autoencoder(variant, pooled)
         del pooled
-        methods[f"population AE {variant.name} (aligned) + LDA"] = ae_method(
-            model, subject.inputs[rep].preprocessing, subject, rep
+        aligned = ae_method(model, subject.inputs[rep].preprocessing, subject, rep)
+        methods[f"population AE {variant.name} (aligned) + LDA"] = aligned
+        with torch.no_grad():
+            population_codes = [model.encode(torch.from_numpy(p.inputs[rep].trials)).numpy() for p in population]
+        methods[f"population AE {variant.name} (aligned) + LDA on population and subject trials"] = aligned._replace(
+            extra_X=np.concatenate(population_codes), extra_y=np.concatenate([p.y_N for p in population])
         )
         shared = unaligned_preprocessing(population, rep)
         unaligned = np.concatenate([shared.model_inputs(r) for p in population for r in p.task.recordings])
