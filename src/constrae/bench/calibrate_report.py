@@ -43,13 +43,20 @@ def mean_table_lines(rows: list[CalibrationRow]) -> list[str]:
 
 
 def subject_table_lines(rows: list[CalibrationRow], k: TrialsPerClass) -> list[str]:
-    """Accuracy per held-out subject (columns) and method (rows) at one k."""
+    """Accuracy per held-out subject (columns) and method (rows) at one k, their mean, and the
+    subjects where the method is above, level with or below CSP+LDA on the same draws."""
     subjects = list(dict.fromkeys(r.subject for r in rows))
-    lines = ["| method | " + " | ".join(subjects) + " | mean |", "|" + "---|" * (len(subjects) + 2)]
+    header = ["method", *subjects, "mean", f"W/T/L vs {SUBJECT_BASELINES[0]}"]
+    lines = ["| " + " | ".join(header) + " |", "|" + "---|" * len(header)]
+    accuracy = {(r.method, r.subject): r.accuracy_mean for r in rows if r.k == k}
     for method in _methods(rows):
-        by_subject = {r.subject: r.accuracy_mean for r in rows if r.method == method and r.k == k}
-        cells = [f"{by_subject[s]:.3f}" if s in by_subject else "" for s in subjects]
-        lines.append(f"| {method} | " + " | ".join(cells) + f" | {np.mean(list(by_subject.values())):.3f} |")
+        cells = [f"{accuracy[(method, s)]:.3f}" for s in subjects]
+        gaps = [accuracy[(method, s)] - accuracy[(SUBJECT_BASELINES[0], s)] for s in subjects]
+        wins, ties = sum(gap > 0 for gap in gaps), sum(gap == 0 for gap in gaps)
+        mean = np.mean([accuracy[(method, s)] for s in subjects])
+        lines.append(
+            f"| {method} | " + " | ".join(cells) + f" | {mean:.3f} | {wins}/{ties}/{len(gaps) - wins - ties} |"
+        )
     return lines
 
 
