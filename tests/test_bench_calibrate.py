@@ -83,3 +83,11 @@ def test_bench_calibrate_on_two_subjects_writes_every_row_and_reuses_them(shared
     assert again.exit_code == 0, again.output
     assert json.loads((tmp_path / "calibrate_imagery_fists_feet.json").read_text()) == rows
     assert {path: path.stat().st_mtime_ns for path in cached} == cached
+
+
+def test_raw_inputs_of_a_subject_whose_stretches_include_ones_too_short_for_a_window(shared_data):
+    """Some of S001's stretches between trials are 0.5 s long: they give no window, not an error."""
+    task = load_task("imagery_left_right", shared_data / "eegmmidb" / "S001")
+    inputs = aligned_inputs(task, "raw")
+    assert inputs.rest.shape[1] == inputs.trials.shape[1] == 64 * 160
+    assert len(inputs.trials) == len(task.trials.labels_N) and len(inputs.rest) > 200

@@ -188,7 +188,8 @@ class Preprocessing:
                 raise DataError("tangent-space preprocessing without its reference: fit it, or load a whole run folder")
             vectors_NM = tangent_vectors(oas_covariances(standardized_NCW), self.reference_inv_sqrt_CC)
             return (vectors_NM * self.tangent_scale).astype(np.float32)
-        return standardized_NCW.reshape(len(standardized_NCW), -1)
+        n, c, w = standardized_NCW.shape
+        return standardized_NCW.reshape(n, c * w)
 
     def to_mapping(self) -> dict[str, Any]:
         reference = self.reference_inv_sqrt_CC

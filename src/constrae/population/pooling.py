@@ -47,9 +47,10 @@ class PooledInputs(NamedTuple):
 def pooled_inputs(subjects: Iterable[list[Recording]], config: EEGConfig) -> PooledInputs:
     """Each subject's sliding windows through the alignment fitted on them (no labels).
 
-    ``subjects`` may be a generator that reads one subject's recordings at a time: only one
-    subject's recordings and windows are held beside the pooled array, which is filled in
-    place, so the pool is never held twice."""
+    ``subjects`` may be a generator that reads one subject's recordings at a time, so only one
+    subject's recordings are in memory. Each subject's inputs are kept as they are made, then
+    moved into one array a subject at a time, each part freed once copied: the peak is the pool
+    plus one subject's part, never the pool twice."""
     parts: list[np.ndarray] = []
     preprocessings: list[Preprocessing] = []
     recording_rows: list[int] = []
