@@ -122,3 +122,13 @@ def test_train_refuses_to_overwrite_a_run(trained):
     folder, _ = trained
     result = invoke("train", folder / "tiny.yaml", "--out", folder / "run")
     assert result.exit_code == 2 and "already holds a run; resume it with `constrae resume" in result.stderr
+
+
+def test_version_is_the_installed_distributions():
+    from importlib.metadata import version
+
+    import constrae
+
+    result = invoke("--version")
+    assert result.exit_code == 0 and result.output == f"constrae {version('constrae')}\n"
+    assert constrae.__version__ == version("constrae")
