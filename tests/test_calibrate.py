@@ -115,3 +115,13 @@ def test_impossible_calibrations_fail_by_name_and_write_nothing(population_run, 
     )
     assert result.exit_code == 2 and message in result.stderr
     assert sorted(p.name for p in tmp_path.iterdir()) == ["user.npz"]
+
+
+def test_info_tells_a_population_run_from_its_calibrated_folder(population_run, new_user, tmp_path):
+    population = CliRunner().invoke(app, ["info", str(population_run)])
+    assert population.exit_code == 0, population.output
+    assert "population: 2 people" in population.output and "each person: 8 channels" in population.output
+    calibrated = calibrate(population_run, as_npz(new_user, tmp_path / "user.npz"), tmp_path / "calibrated")
+    described = CliRunner().invoke(app, ["info", str(calibrated)])
+    assert described.exit_code == 0, described.output
+    assert "preprocessing: 8 channels" in described.output and "2 of 2 epochs" in described.output

@@ -82,6 +82,34 @@ def test_cli_encodes_an_edf_with_the_runs_preprocessing(eeg_run, shared_data, tm
     assert "windows of 0.5 s every 0.25 s" in result.output
 
 
+def test_cli_encodes_to_npz_with_each_windows_start_and_the_event_that_holds_it(eeg_run, shared_data, tmp_path):
+    edf = shared_data / "eegmmidb" / "S001" / "S001R12.edf"
+    result = CliRunner().invoke(app, ["encode", str(eeg_run), str(edf), "-o", str(tmp_path / "codes.npz")])
+    assert result.exit_code == 0, result.output
+    saved = np.load(tmp_path / "codes.npz", allow_pickle=False)
+    recording = read_recording(edf)
+    np.testing.assert_array_equal(saved["codes"], FeatureExtractor.load(eeg_run).transform_recording(recording))
+    np.testing.assert_allclose(np.diff(saved["start_seconds"]), 0.25)
+    assert saved["start_seconds"][0] == 0 and len(saved["start_seconds"]) == len(saved["codes"])
+    events = recording.events
+    for start, label in zip(saved["start_seconds"], saved["event_labels"], strict=True):
+        first, last = start * recording.sfreq, start * recording.sfreq + 80
+        holders = [
+            str(name)
+            for onset, duration, name in zip(events.onsets_E, events.durations_E, events.labels_E, strict=True)
+            if onset <= first and last <= onset + duration
+        ]
+        assert label == (holders[0] if holders else "")
+    assert {"T0", "T1", "T2", ""} == set(saved["event_labels"].tolist())
+
+
+def test_info_shows_the_preprocessing_a_run_reads_with(eeg_run):
+    result = CliRunner().invoke(app, ["info", str(eeg_run)])
+    assert result.exit_code == 0, result.output
+    assert "encoder: spatiotemporal" in result.output
+    assert "preprocessing: 8 channels at 160 Hz, causal band-pass 7.0-30.0 Hz (order 4), 0.5 s windows" in result.output
+
+
 def test_cli_names_a_recording_with_missing_channels(eeg_run, tmp_path):
     np.savez(tmp_path / "two.npz", signals=np.zeros((2, 400)), sfreq=160.0, channels=np.array(["C3", "C4"]))
     result = CliRunner().invoke(app, ["encode", str(eeg_run), str(tmp_path / "two.npz"), "-o", str(tmp_path / "c.npy")])

@@ -3,6 +3,7 @@
 import io
 import json
 from pathlib import Path
+from typing import Any, cast
 
 import numpy as np
 import torch
@@ -12,6 +13,8 @@ from constrae.cli.errors import fail_cleanly
 from constrae.core.config import load_config
 from constrae.data import read_recording
 from constrae.data.loading import check_matrix, read_npy
+from constrae.data.trials import window_event_labels
+from constrae.data.windows import sliding_starts
 from constrae.inference.cpu_features import cpu_flags, int8_kernel
 from constrae.inference.extractor import FeatureExtractor
 from constrae.inference.select import make_encoder
@@ -59,7 +62,13 @@ def encode(
     input: Path = typer.Argument(
         ..., help="(samples, features) .npy array, or a recording (EDF, .npz, ...) for an EEG run."
     ),
-    output: Path = typer.Option(..., "-o", "--output", help="Where to write the codes (.npy)."),
+    output: Path = typer.Option(
+        ...,
+        "-o",
+        "--output",
+        help="Where to write the codes: .npy, or .npz with, for a recording, each window's start_seconds and "
+        "event_labels (the event holding the whole window, or an empty string).",
+    ),
     sfreq: float | None = typer.Option(None, help="Sampling rate of a .npy/.csv recording (channels x samples)."),
 ) -> None:
     """Write the codes of every row of INPUT, or of every window of a recording."""
@@ -67,17 +76,49 @@ def encode(
     preprocessing = checkpoint.load_preprocessing(run_dir)
     if preprocessing is not None and (input.suffix.lower() != ".npy" or sfreq is not None):
         recording = read_recording(input, sfreq=sfreq)
-        codes = FeatureExtractor.load(run_dir).transform_recording(recording)
+        starts_N = sliding_starts(recording.n_samples, preprocessing.window, preprocessing.hop)
+        codes = FeatureExtractor.load(run_dir).transform_recording(recording, starts_N)
+        arrays = {
+            "codes": codes,
+            "start_seconds": starts_N / recording.sfreq,
+            "event_labels": window_event_labels(recording, starts_N, preprocessing.window),
+        }
         what = f"windows of {preprocessing.config.window_seconds} s every {preprocessing.config.hop_seconds} s"
     else:
         model, config = checkpoint.load_model(run_dir)
         X = check_matrix(read_npy(input), str(input), n_features=config.model.input_size)
         codes = make_encoder(model).encode(X)
-        what = "rows"
+        arrays, what = {"codes": codes}, "rows"
     buffer = io.BytesIO()
-    np.save(buffer, codes)
+    if output.suffix.lower() == ".npz":
+        np.savez(buffer, **cast(dict[str, Any], arrays))
+    else:
+        np.save(buffer, codes)
     atomic_write_bytes(output, buffer.getvalue())
     typer.echo(f"wrote {output}: {codes.shape[0]} x {codes.shape[1]} codes ({what})")
+
+
+def data_lines(run_dir: Path) -> list[str]:
+    """What a run reads: its preprocessing, or a population run's people."""
+    population = checkpoint.load_population(run_dir)
+    if population is not None:
+        return [
+            f"population: {len(population)} people, each aligned on their own windows (population.json); "
+            f"calibrate a user before encoding: constrae calibrate {run_dir} RECORDINGS... --out DIR",
+            preprocessing_line(population[0]).replace("preprocessing:", "each person:", 1),
+        ]
+    preprocessing = checkpoint.load_preprocessing(run_dir)
+    return [] if preprocessing is None else [preprocessing_line(preprocessing)]
+
+
+def preprocessing_line(preprocessing) -> str:
+    c = preprocessing.config
+    band = f"{c.l_freq if c.l_freq is not None else 0}-{c.h_freq if c.h_freq is not None else 'Nyquist'} Hz"
+    return (
+        f"preprocessing: {len(preprocessing.channels)} channels at {preprocessing.sfreq:g} Hz, causal band-pass {band} "
+        f"(order {c.filter_order}{f', notch {c.notch} Hz' if c.notch else ''}), {c.window_seconds} s windows "
+        f"every {c.hop_seconds} s, {c.representation}{f', classes {c.classes}' if c.classes else ''}"
+    )
 
 
 def info(run_dir: Path = typer.Argument(..., help="Run folder.")) -> None:
@@ -89,6 +130,9 @@ def info(run_dir: Path = typer.Argument(..., help="Run folder.")) -> None:
         f"{'tied' if m.tied else 'untied'}, decoder output {m.decoder_output}, "
         f"{sum(p.numel() for p in model.parameters())} parameters"
     )
+    typer.echo(f"encoder: {m.encoder} {json.dumps(m.encoder_params)}")
+    for line in data_lines(run_dir):
+        typer.echo(line)
     typer.echo(f"int8 path on this CPU: {int8_kernel(cpu_flags())}")
     typer.echo(f"loss: {config.loss}")
     for spec in config.constraints:

@@ -91,6 +91,14 @@ def window_classes(recording: Recording, starts_N: np.ndarray, window: int, clas
     return classes_inside(starts_N, window, spans_E2, np.array([classes.index(k) for k in events.labels_E[chosen_E]]))
 
 
+def window_event_labels(recording: Recording, starts_N: np.ndarray, window: int) -> np.ndarray:
+    """Per window at ``starts_N``: the label of the event that holds the whole window, or "" (none,
+    or a window across an event's edge)."""
+    labels = sorted({str(label) for label in recording.events.labels_E})
+    classes_N = window_classes(recording, starts_N, window, labels)
+    return np.array([labels[k] if k != UNLABELLED else "" for k in classes_N], dtype=str)
+
+
 def eeg_labels(recordings: list, preprocessing: Preprocessing, classes: list[str] | None) -> np.ndarray | None:
     """Each training window's class (``data.eeg.classes``), in the rows' order; None without classes.
     A DataError names classes that no recording has an event of."""

@@ -8,6 +8,7 @@ Shapes: ``n`` trials, ``h`` codes.
 
 import dataclasses
 import json
+import shutil
 from pathlib import Path
 from typing import NamedTuple
 
@@ -94,6 +95,10 @@ def calibrate_user(
         "training_accuracy": accuracy,
     }
     with new_folder(out) as staging:
+        # The model's own record (training curve, summary) travels with it; the trainer state does not.
+        for record_file in (checkpoint.METRICS_FILE, checkpoint.SUMMARY_FILE):
+            if (run_dir / record_file).is_file():
+                shutil.copyfile(run_dir / record_file, staging / record_file)
         checkpoint.save_model(staging, config, model)
         checkpoint.save_preprocessing(staging, preprocessing)
         decoder.save(staging, {"calibration": CALIBRATION_FILE})
