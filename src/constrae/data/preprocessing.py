@@ -63,6 +63,22 @@ class EEGConfig:
         )
 
 
+def singular_covariances(covariances_NCC: np.ndarray) -> None:
+    """DataError naming the first window whose covariance has no tangent vector (not positive definite)."""
+    smallest_N = np.linalg.eigvalsh(covariances_NCC)[:, 0] if len(covariances_NCC) else np.zeros(0)
+    bad_N = ~(smallest_N > 0)
+    if bad_N.any():
+        raise DataError(
+            f"window {int(np.argmax(bad_N))} (of {len(bad_N)}): its covariance is singular, so it has no tangent "
+            "vector; a flat channel, or fewer samples than channels"
+        )
+
+
+def finite_tangent_vectors(covariances_NCC: np.ndarray, reference_inv_sqrt_CC: np.ndarray) -> np.ndarray:
+    singular_covariances(covariances_NCC)
+    return tangent_vectors(covariances_NCC, reference_inv_sqrt_CC)
+
+
 @dataclasses.dataclass
 class Preprocessing:
     """Fitted preprocessing; ``fit`` learns it, a run folder stores it as JSON."""
@@ -125,14 +141,23 @@ class Preprocessing:
                 f"no training window of {config.window_seconds} s fits in {len(recordings)} recording(s), "
                 f"the first {first.source} ({first.n_samples / first.sfreq:.2f} s)"
             )
-        unfitted.channel_mean_C = windows_NCW.mean(axis=(0, 2))
-        unfitted.channel_std_C = np.maximum(windows_NCW.std(axis=(0, 2)), _MIN_STD)
+        return cls.from_windows(windows_NCW, config, first.sfreq, channels)
+
+    @classmethod
+    def from_windows(
+        cls, windows_NCW: np.ndarray, config: EEGConfig, sfreq: float, channels: list[str]
+    ) -> "Preprocessing":
+        """Channel standardisation (and the tangent reference) fitted on filtered windows."""
+        fitted = cls(config, sfreq, channels, windows_NCW.mean(axis=(0, 2)), windows_NCW.std(axis=(0, 2)))
+        fitted.channel_std_C = np.maximum(fitted.channel_std_C, _MIN_STD)
         if config.representation == "tangent_space":
-            covariances_NCC = oas_covariances(unfitted.standardize(windows_NCW))
-            unfitted.reference_inv_sqrt_CC = inverse_square_root(riemannian_mean(covariances_NCC))
-            vectors_NM = tangent_vectors(covariances_NCC, unfitted.reference_inv_sqrt_CC)
-            unfitted.tangent_scale = float(1 / np.sqrt(np.mean(vectors_NM**2)))
-        return unfitted
+            covariances_NCC = oas_covariances(fitted.standardize(windows_NCW))
+            singular_covariances(covariances_NCC)
+            fitted.reference_inv_sqrt_CC = inverse_square_root(riemannian_mean(covariances_NCC))
+            vectors_NM = tangent_vectors(covariances_NCC, fitted.reference_inv_sqrt_CC)
+            # One window (or identical ones) sits at the mean itself: its vectors are all 0.
+            fitted.tangent_scale = float(1 / max(np.sqrt(np.mean(vectors_NM**2)), _MIN_STD))
+        return fitted
 
     def training_starts(self, recording: Recording, exclude_spans: np.ndarray) -> np.ndarray:
         starts_N = sliding_starts(recording.n_samples, self.window, self.hop)
@@ -186,7 +211,7 @@ class Preprocessing:
         if self.config.representation == "tangent_space":
             if self.reference_inv_sqrt_CC is None:
                 raise DataError("tangent-space preprocessing without its reference: fit it, or load a whole run folder")
-            vectors_NM = tangent_vectors(oas_covariances(standardized_NCW), self.reference_inv_sqrt_CC)
+            vectors_NM = finite_tangent_vectors(oas_covariances(standardized_NCW), self.reference_inv_sqrt_CC)
             return (vectors_NM * self.tangent_scale).astype(np.float32)
         n, c, w = standardized_NCW.shape
         return standardized_NCW.reshape(n, c * w)
