@@ -51,6 +51,26 @@ def test_classifiers_on_bits_learn_a_code_that_names_the_class():
         HammingNearestNeighbors(k=500).fit(packed, y)
 
 
+@pytest.mark.parametrize("make", [lambda: HammingNearestNeighbors(k=3), lambda: BitsLogisticRegression(32)])
+def test_bit_classifiers_cross_validate_as_scikit_learn_classifiers(make):
+    """clone, cross_val_score and a Pipeline take them; each fold scores as fitting by hand."""
+    from sklearn.base import clone
+    from sklearn.model_selection import KFold, cross_val_score
+
+    rng = np.random.default_rng(3)
+    y = rng.integers(0, 2, 90)
+    bits = (rng.random((90, 32)) > 0.5).astype(np.uint8)
+    bits[:, :2] = y[:, None]
+    packed = pack_bits(bits)
+    folds = KFold(3, shuffle=True, random_state=0)
+    scores = cross_val_score(make(), packed, y, cv=folds)
+    by_hand = [clone(make()).fit(packed[a], y[a]).score(packed[b], y[b]) for a, b in folds.split(packed)]
+    np.testing.assert_array_equal(scores, by_hand)
+    assert scores.mean() > 0.6
+    with pytest.raises(DataError, match="expected packed codes"):
+        make().fit(bits.astype(np.float32), y)
+
+
 def binary_model(**params) -> Autoencoder:
     torch.manual_seed(0)
     return Autoencoder(ModelConfig(input_size=20, hidden_size=12, activation="binary", activation_params=params)).eval()

@@ -7,7 +7,9 @@ padded with zeros. Codes are "on" where > 0, so {0, 1} and {-1, +1} codes pack a
 """
 
 import numpy as np
+from sklearn.base import BaseEstimator, ClassifierMixin
 from sklearn.linear_model import LogisticRegression
+from sklearn.utils.validation import check_is_fitted, validate_data
 
 from constrae.errors import DataError
 
@@ -40,10 +42,25 @@ def hamming_distances(packed_BY: np.ndarray, packed_MY: np.ndarray) -> np.ndarra
     return _POPCOUNT[packed_BY[:, None, :] ^ packed_MY[None, :, :]].sum(axis=2, dtype=np.int64)
 
 
-class HammingNearestNeighbors:
+def packed_codes(estimator: BaseEstimator, packed_BY, y_B=None, reset: bool = True):
+    """``validate_data`` for packed codes (scikit-learn's checks, and n_features_in_ bytes per
+    code), refusing anything but uint8, which would be packed bits read wrongly."""
+    if y_B is None:
+        packed_BY = validate_data(estimator, packed_BY, dtype=None, reset=reset)
+    else:
+        packed_BY, y_B = validate_data(estimator, packed_BY, y_B, dtype=None, reset=reset)
+    if packed_BY.dtype != np.uint8:
+        raise DataError(
+            f"{type(estimator).__name__}: expected packed codes (uint8, from pack_bits), got {packed_BY.dtype}"
+        )
+    return packed_BY if y_B is None else (packed_BY, y_B)
+
+
+class HammingNearestNeighbors(ClassifierMixin, BaseEstimator):
     """k-nearest-neighbour classifier under the Hamming distance, on packed codes.
 
     Ties in the vote go to the class with the smallest total distance, then the smallest label.
+    A scikit-learn classifier (``score`` is accuracy), so it cross-validates like any.
     Example:
         >>> clf = HammingNearestNeighbors(k=5).fit(pack_bits(codes_train), y_train)
         >>> y_pred = clf.predict(pack_bits(codes_test))
@@ -53,14 +70,17 @@ class HammingNearestNeighbors:
         self.k = k
 
     def fit(self, packed_BY: np.ndarray, y_B: np.ndarray) -> "HammingNearestNeighbors":
+        packed_BY, y_B = packed_codes(self, packed_BY, y_B)
         if not 1 <= self.k <= len(packed_BY):
             raise DataError(f"HammingNearestNeighbors: k={self.k} must be in [1, {len(packed_BY)} training codes]")
-        self.packed_BY_, self.y_B_ = np.asarray(packed_BY), np.asarray(y_B)
+        self.packed_BY_, self.y_B_ = packed_BY, np.asarray(y_B)
         self.classes_ = np.unique(self.y_B_)
         return self
 
     def predict(self, packed_MY: np.ndarray) -> np.ndarray:
-        distances_MB = hamming_distances(np.asarray(packed_MY), self.packed_BY_)
+        check_is_fitted(self)
+        packed_MY = packed_codes(self, packed_MY, reset=False)
+        distances_MB = hamming_distances(packed_MY, self.packed_BY_)
         nearest_MK = np.argsort(distances_MB, axis=1, kind="stable")[:, : self.k]
         labels_MK = self.y_B_[nearest_MK]
         near_MK = np.take_along_axis(distances_MB, nearest_MK, axis=1)
@@ -70,29 +90,28 @@ class HammingNearestNeighbors:
         key_MC = votes_MC * (self.k * packed_MY.shape[1] * 8 + 1) - spread_MC
         return self.classes_[np.argmax(key_MC, axis=1)]
 
-    def score(self, packed_MY: np.ndarray, y_M: np.ndarray) -> float:
-        return float(np.mean(self.predict(packed_MY) == np.asarray(y_M)))
 
+class BitsLogisticRegression(ClassifierMixin, BaseEstimator):
+    """L2 logistic regression on the unpacked bits (as -1/+1) of packed codes; ``hidden_size``
+    (None: every bit of the bytes) drops the padding bits of the last byte."""
 
-class BitsLogisticRegression:
-    """L2 logistic regression on the unpacked bits (as -1/+1) of packed codes."""
-
-    def __init__(self, hidden_size: int, C: float = 0.1) -> None:
+    def __init__(self, hidden_size: int | None = None, C: float = 0.1) -> None:
         self.hidden_size, self.C = hidden_size, C
 
     def _features(self, packed_BY: np.ndarray) -> np.ndarray:
-        return 2.0 * unpack_bits(packed_BY, self.hidden_size) - 1.0
+        hidden_size = self.hidden_size or 8 * packed_BY.shape[1]
+        return 2.0 * unpack_bits(packed_BY, hidden_size) - 1.0
 
     def fit(self, packed_BY: np.ndarray, y_B: np.ndarray) -> "BitsLogisticRegression":
+        packed_BY, y_B = packed_codes(self, packed_BY, y_B)
         self.model_ = LogisticRegression(C=self.C, max_iter=2000).fit(self._features(packed_BY), y_B)
         self.classes_ = self.model_.classes_
         return self
 
     def decision_function(self, packed_BY: np.ndarray) -> np.ndarray:
-        return self.model_.decision_function(self._features(packed_BY))
+        check_is_fitted(self)
+        return self.model_.decision_function(self._features(packed_codes(self, packed_BY, reset=False)))
 
     def predict(self, packed_BY: np.ndarray) -> np.ndarray:
-        return self.model_.predict(self._features(packed_BY))
-
-    def score(self, packed_MY: np.ndarray, y_M: np.ndarray) -> float:
-        return float(np.mean(self.predict(packed_MY) == np.asarray(y_M)))
+        check_is_fitted(self)
+        return self.model_.predict(self._features(packed_codes(self, packed_BY, reset=False)))
