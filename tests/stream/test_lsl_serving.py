@@ -63,6 +63,27 @@ def test_features_of_a_replayed_run_equal_the_offline_transform(run, request, s0
 
 
 @pytest.mark.slow
+def test_a_stream_declaring_microvolts_is_served_as_the_same_recording_in_volts(tangent_run, s001_run04):
+    """The replay declares its channels' units; the server converts the samples to the model's (V)."""
+    import dataclasses
+
+    extractor = FeatureExtractor.load(tangent_run)
+    recording = read_recording(s001_run04)
+    microvolts = dataclasses.replace(recording, signals_CT=recording.signals_CT * 1e6, units="uV")
+    name = _name("units")
+    player = ReplayThread(microvolts, ReplayConfig(name, seconds=4.0, wait_for_consumer_s=20.0))
+    player.start()
+    served = []
+    config = ServeConfig(name, StreamingConfig(0.0625, drop_stale=False), resolve_timeout_s=20, reconnect_timeout_s=1.0)
+    serve(extractor, config, on_features=served.append)
+    player.join()
+    window = extractor.preprocessing.window
+    starts_N = np.array([f.last_sample for f in served]) - window + 1
+    offline_NH = extractor.transform_recording(recording, starts_N)
+    np.testing.assert_allclose(np.stack([f.features_H for f in served]), offline_NH, rtol=1e-4, atol=1e-4)
+
+
+@pytest.mark.slow
 def test_a_lost_stream_is_found_again_with_a_warning_and_a_counted_gap(raw_run, s001_run04):
     extractor = FeatureExtractor.load(raw_run)
     recording = read_recording(s001_run04)

@@ -7,6 +7,7 @@ import typer
 
 from constrae.bench.tasks import DEFAULT_SUBJECT
 from constrae.cli.errors import fail_cleanly
+from constrae.cli.options import UNITS
 
 
 def bench_calibrate(
@@ -66,6 +67,7 @@ def calibrate(
     ),
     label: list[str] = typer.Option(["T1", "T2"], help="The two event labels to decode (repeat the option)."),
     offset: float = typer.Option(1.0, help="Trial window start after each event's onset, in seconds."),
+    units: str = UNITS,
 ) -> None:
     """Calibrate a pretrained run to a new user: their alignment from every window of their
     recordings (no labels), a linear decoder from their first labelled trials. OUT serves like
@@ -76,7 +78,8 @@ def calibrate(
 
     per_class = parse_trials_per_class(trials_per_class)
     with one_thread():
-        result = calibrate_user(run_dir, recordings, label, None if per_class == "all" else per_class, offset, out)
+        per_class_or_all = None if per_class == "all" else per_class
+        result = calibrate_user(run_dir, recordings, label, per_class_or_all, offset, out, units)
     used = ", ".join(f"{count} of {name}" for name, count in result.trials_per_class.items())
     typer.echo(f"wrote {result.out}: decoder of {used} trials, accuracy on them {result.training_accuracy:.3f}")
 

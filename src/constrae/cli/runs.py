@@ -10,6 +10,7 @@ import torch
 import typer
 
 from constrae.cli.errors import fail_cleanly
+from constrae.cli.options import UNITS
 from constrae.core.config import load_config
 from constrae.data import read_recording
 from constrae.data.loading import check_matrix, read_npy
@@ -70,12 +71,13 @@ def encode(
         "event_labels (the event holding the whole window, or an empty string).",
     ),
     sfreq: float | None = typer.Option(None, help="Sampling rate of a .npy/.csv recording (channels x samples)."),
+    units: str | None = UNITS,
 ) -> None:
     """Write the codes of every row of INPUT, or of every window of a recording."""
     check_output_file(output, inputs=(input, *checkpoint.run_files(run_dir)))
     preprocessing = checkpoint.load_preprocessing(run_dir)
     if preprocessing is not None and (input.suffix.lower() != ".npy" or sfreq is not None):
-        recording = read_recording(input, sfreq=sfreq)
+        recording = read_recording(input, sfreq=sfreq, units=units)
         starts_N = sliding_starts(recording.n_samples, preprocessing.window, preprocessing.hop)
         codes = FeatureExtractor.load(run_dir).transform_recording(recording, starts_N)
         arrays = {

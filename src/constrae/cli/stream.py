@@ -10,6 +10,7 @@ from pathlib import Path
 import typer
 
 from constrae.cli.errors import fail_cleanly
+from constrae.cli.options import UNITS
 from constrae.errors import StreamLostError
 from constrae.inference.threads import one_thread
 from constrae.io.atomic import atomic_write_text
@@ -47,6 +48,9 @@ def stream(
     status: bool = typer.Option(True, help="Refresh a status line on stderr."),
     plot: Path = typer.Option(None, help="At shutdown, write a picture of the feature stream here (.png)."),
     json_path: Path = typer.Option(None, "--json", help="At shutdown, write the summary here as JSON."),
+    units: str = typer.Option(
+        None, help="Units of the stream's samples when its channels do not declare them (V, mV, uV, nV)."
+    ),
 ) -> None:
     """Read an LSL stream, publish the features of every hop (and commands) as LSL outlets."""
     from constrae.inference.extractor import FeatureExtractor
@@ -62,6 +66,7 @@ def stream(
         resolve_timeout_s=resolve_timeout,
         reconnect_timeout_s=reconnect_timeout,
         duration_s=duration,
+        units=units,
     )
     with _warnings_as_lines(), stop_on_signals(), one_thread():
         summary = serve(
@@ -125,13 +130,14 @@ def fit_decoder(
     out: Path = typer.Option(..., "--out", help="Folder to write decoder.json and decoder.safetensors into."),
     label: list[str] = typer.Option(["T1", "T2"], help="Event labels to decode (repeat the option)."),
     offset: float = typer.Option(0.5, help="Window start after each event's onset, in seconds."),
+    units: str = UNITS,
 ) -> None:
     """Fit a linear decoder of commands (shrinkage LDA) on the features of labelled trials."""
     from constrae.inference.extractor import FeatureExtractor
     from constrae.stream.decoder import fit_decoder as fit
 
     with one_thread():
-        decoder, accuracy = fit(FeatureExtractor.load(run_dir), recordings, label, offset)
+        decoder, accuracy = fit(FeatureExtractor.load(run_dir), recordings, label, offset, units)
     about = {
         "run_dir": str(run_dir),
         "recordings": [str(p) for p in recordings],

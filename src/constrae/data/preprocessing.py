@@ -12,6 +12,7 @@ import numpy as np
 from constrae.data.filters import CausalFilter, design_sos
 from constrae.data.recording import Recording
 from constrae.data.tangent import inverse_square_root, oas_covariances, riemannian_mean, tangent_vectors
+from constrae.data.units import canonical_unit, conversion
 from constrae.data.windows import sliding_starts, starts_outside, windows_at
 from constrae.errors import DataError
 from constrae.io.mappings import from_dict, require, to_dict
@@ -92,6 +93,9 @@ class Preprocessing:
     """R^-1/2 of the training windows' Riemannian mean covariance (tangent_space only)."""
     tangent_scale: float = 1.0
     """1 / RMS of the training tangent vectors, so model inputs have unit mean square."""
+    units: str | None = None
+    """Units of the training samples (``constrae.data.units``); recordings in other known units
+    are converted to them. None: unknown."""
 
     @property
     def window(self) -> int:
@@ -130,7 +134,9 @@ class Preprocessing:
             raise DataError("no recordings to fit the preprocessing on")
         first = recordings[0]
         channels = list(config.channels or first.channels)
-        unfitted = cls(config, first.sfreq, channels, np.zeros(len(channels)), np.ones(len(channels)))
+        unfitted = cls(
+            config, first.sfreq, channels, np.zeros(len(channels)), np.ones(len(channels)), units=first.units
+        )
         windows = [
             unfitted.filtered_windows(recording, unfitted.training_starts(recording, spans))
             for recording, spans in zip(recordings, exclude_spans or [np.zeros((0, 2))] * len(recordings))
@@ -141,14 +147,15 @@ class Preprocessing:
                 f"no training window of {config.window_seconds} s fits in {len(recordings)} recording(s), "
                 f"the first {first.source} ({first.n_samples / first.sfreq:.2f} s)"
             )
-        return cls.from_windows(windows_NCW, config, first.sfreq, channels)
+        return cls.from_windows(windows_NCW, config, first.sfreq, channels, first.units)
 
     @classmethod
     def from_windows(
-        cls, windows_NCW: np.ndarray, config: EEGConfig, sfreq: float, channels: list[str]
+        cls, windows_NCW: np.ndarray, config: EEGConfig, sfreq: float, channels: list[str], units: str | None = None
     ) -> "Preprocessing":
         """Channel standardisation (and the tangent reference) fitted on filtered windows."""
-        fitted = cls(config, sfreq, channels, windows_NCW.mean(axis=(0, 2)), windows_NCW.std(axis=(0, 2)))
+        mean_C, std_C = windows_NCW.mean(axis=(0, 2)), windows_NCW.std(axis=(0, 2))
+        fitted = cls(config, sfreq, channels, mean_C, std_C, units=units)
         fitted.channel_std_C = np.maximum(fitted.channel_std_C, _MIN_STD)
         if config.representation == "tangent_space":
             covariances_NCC = oas_covariances(fitted.standardize(windows_NCW))
@@ -166,12 +173,18 @@ class Preprocessing:
     def aligned_signals(self, recording: Recording) -> np.ndarray:
         """The recording's (c, t) signals in this preprocessing's channel order.
 
-        Channels match by name, or by position for a file without names (a .npy). Refuses a
-        different sampling rate, a missing channel or a different count, naming them."""
+        Channels match by name, or by position for a file without names (a .npy); samples in
+        other known units than the model's are converted to them. Refuses a different sampling
+        rate, a missing channel or a different count, naming them."""
         if not np.isclose(recording.sfreq, self.sfreq):
             raise DataError(
                 f"{recording.source}: sampling rate {recording.sfreq} Hz, the model was trained at {self.sfreq} Hz"
             )
+        factor = conversion(recording.units, self.units)
+        signals_CT = self._model_channels(recording)
+        return signals_CT if factor == 1.0 else signals_CT * factor
+
+    def _model_channels(self, recording: Recording) -> np.ndarray:
         if not recording.named_channels:
             if len(recording.channels) != len(self.channels):
                 raise DataError(
@@ -226,6 +239,7 @@ class Preprocessing:
             "channel_std": self.channel_std_C.tolist(),
             "reference_inv_sqrt": None if reference is None else reference.tolist(),
             "tangent_scale": self.tangent_scale,
+            "units": self.units,
         }
 
     @classmethod
@@ -238,6 +252,7 @@ class Preprocessing:
             config = from_dict(EEGConfig, mapping["config"], f"{where}.config")
             reference = mapping["reference_inv_sqrt"]
             tangent_scale = float(mapping["tangent_scale"])
+            units = None if mapping.get("units") is None else canonical_unit(mapping["units"], f"{where}.units")
             reference_CC = None if reference is None else np.asarray(reference, dtype=np.float64)
         except (KeyError, TypeError, ValueError) as error:
             raise DataError(f"{where}: not a valid preprocessing record: {error!r}") from error
@@ -247,4 +262,4 @@ class Preprocessing:
             reference_CC is not None and reference_CC.shape != (len(channels), len(channels))
         ):
             raise DataError(f"{where}: reference_inv_sqrt does not fit representation {config.representation!r}")
-        return cls(config, sfreq, channels, mean_C, std_C, reference_CC, tangent_scale)
+        return cls(config, sfreq, channels, mean_C, std_C, reference_CC, tangent_scale, units)

@@ -8,6 +8,7 @@ from typing import NamedTuple
 import numpy as np
 
 from constrae.data.edf_header import EDF_SUFFIXES, check_complete
+from constrae.data.units import canonical_unit
 from constrae.errors import DataError
 
 ARRAY_SUFFIXES = (".npy", ".npz", ".csv")
@@ -48,6 +49,8 @@ class Recording:
     """Where it came from, for error messages."""
     named_channels: bool = True
     """False when the file carries no channel names (a .npy): its channels match a model's by position."""
+    units: str | None = None
+    """Units of the samples (``constrae.data.units``: V for files read through MNE), None when unknown."""
 
     def __post_init__(self) -> None:
         if self.signals_CT.ndim != 2 or 0 in self.signals_CT.shape:
@@ -71,13 +74,25 @@ class Recording:
         return self.signals_CT.shape[1]
 
 
-def read_recording(path: str | Path, sfreq: float | None = None, channels: list[str] | None = None) -> Recording:
+def read_recording(
+    path: str | Path, sfreq: float | None = None, channels: list[str] | None = None, units: str | None = None
+) -> Recording:
     """Read a recording. EDF/BDF/FIF/BrainVision/... go through MNE (EEG channels only,
-    names standardised, events from annotations). ``.npz`` holds ``signals`` (c, t),
-    ``sfreq``, ``channels`` and optionally ``event_onsets``/``event_durations`` (samples)
-    and ``event_labels``. ``.npy`` (c, t) and CSV (a header of channel names, one row per
-    sample) need ``sfreq``; their channels are named by ``channels`` or the header."""
-    path = Path(path)
+    names standardised, events from annotations, samples in volts). ``.npz`` holds ``signals``
+    (c, t), ``sfreq``, ``channels`` and optionally ``event_onsets``/``event_durations``
+    (samples), ``event_labels`` and ``units``. ``.npy`` (c, t) and CSV (a header of channel
+    names, one row per sample) need ``sfreq``; their channels are named by ``channels`` or the
+    header. ``units`` says what a file that does not say holds; DataError if it says otherwise."""
+    recording = _read_any(Path(path), sfreq, channels)
+    if units is None:
+        return recording
+    given = canonical_unit(units, f"{path}: units")
+    if recording.units not in (None, given):
+        raise DataError(f"{path}: the file's samples are in {recording.units}, not {given} as given")
+    return dataclasses.replace(recording, units=given)
+
+
+def _read_any(path: Path, sfreq: float | None, channels: list[str] | None) -> Recording:
     if not path.is_file():
         raise DataError(f"{path}: no such file")
     suffix = path.suffix.lower()
@@ -140,7 +155,7 @@ def _read_with_mne(path: Path) -> Recording:
         np.round(annotations.duration * sfreq).astype(np.int64),
         np.array([str(d) for d in annotations.description], dtype="U"),
     )
-    return Recording(raw.get_data(), sfreq, tuple(raw.ch_names), events, str(path))
+    return Recording(raw.get_data(), sfreq, tuple(raw.ch_names), events, str(path), units="V")
 
 
 def _read_npz(path: Path) -> Recording:
@@ -173,7 +188,9 @@ def _read_npz(path: Path) -> Recording:
         events = Events(onsets_E, durations_E, labels_E)
     sfreq = real_samples(members["sfreq"], f"{path}: sfreq").item()
     signals_CT = real_samples(members["signals"], f"{path}: signals")
-    return Recording(signals_CT, sfreq, standard_names(members["channels"].astype(str)), events, str(path))
+    units = canonical_unit(members["units"].item(), f"{path}: units") if "units" in members else None
+    names = standard_names(members["channels"].astype(str))
+    return Recording(signals_CT, sfreq, names, events, str(path), units=units)
 
 
 def _read_npy(path: Path) -> tuple[np.ndarray, None]:

@@ -15,6 +15,7 @@ from constrae.core.build import build
 from constrae.core.config import ModelConfig, RunConfig, TrainConfig
 from constrae.core.trainer import Trainer
 from constrae.data import EEGConfig, Preprocessing
+from constrae.data.units import conversion, warn_if_rescaled
 from constrae.estimators.eeg_inputs import channel_names, eeg_windows, in_order
 from constrae.inference.extractor import FeatureExtractor
 
@@ -28,7 +29,9 @@ class EEGAutoencoder(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEsti
     at the training epochs' Riemannian mean (``constrae.data.tangent``); ``encoder`` is any
     registered encoder (``dense``, ``spatiotemporal`` or ``power`` read the raw epochs; their
     ``channels`` parameter is filled in). ``sfreq`` and ``ch_names`` describe arrays (MNE
-    objects carry theirs); a fitted estimator reads new MNE objects by channel name.
+    objects carry theirs); a fitted estimator reads new MNE objects by channel name, converts
+    them to its training units when it knows both (MNE holds volts), and warns when an input's
+    amplitude is a hundred times off the training data's (an array in microvolts, say).
 
     Example:
         >>> ae = EEGAutoencoder(hidden_size=16, constraints=[{"name": "l1_codes", "lam": 1e-3}], epochs=5)
@@ -106,7 +109,9 @@ class EEGAutoencoder(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEsti
             channels=channel_names(windows),
             representation=self.representation,
         )
-        self.preprocessing_ = Preprocessing.from_windows(windows_NCW, config, windows.sfreq, channel_names(windows))
+        self.preprocessing_ = Preprocessing.from_windows(
+            windows_NCW, config, windows.sfreq, channel_names(windows), windows.units
+        )
         inputs = self.preprocessing_.represent(self.preprocessing_.standardize(windows_NCW))
         self.config_ = self.run_config(inputs.shape[1], c)
         self.model_, objective = build(self.config_)
@@ -120,7 +125,10 @@ class EEGAutoencoder(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEsti
 
     def transform(self, X):
         check_is_fitted(self)
-        windows_NCW = in_order(self._windows(X), self.preprocessing_.channels, self.preprocessing_.window)
+        windows = self._windows(X)
+        windows_NCW = in_order(windows, self.preprocessing_.channels, self.preprocessing_.window)
+        windows_NCW = windows_NCW * conversion(windows.units, self.preprocessing_.units)
+        warn_if_rescaled(windows_NCW, self.preprocessing_.channel_std_C, self.preprocessing_.units, "EEG input X")
         codes_NH = FeatureExtractor(self.model_, self.preprocessing_).encode_windows(windows_NCW)
         return np.asarray(codes_NH, dtype=np.float32)
 

@@ -22,6 +22,8 @@ class EEGWindows(NamedTuple):
     sfreq: float
     channels: list[str] | None
     """Channel names, or None for an array without them (channels then match by position)."""
+    units: str | None = None
+    """V for MNE objects (MNE holds EEG in volts); None for arrays (unknown)."""
 
 
 def eeg_windows(
@@ -39,13 +41,13 @@ def eeg_windows(
             names = [X.ch_names[i] for i in picks]
             rate = float(X.info["sfreq"])
             if isinstance(X, mne.BaseEpochs):
-                return EEGWindows(finite(X.get_data(picks=picks), "epochs"), rate, names)
+                return EEGWindows(finite(X.get_data(picks=picks), "epochs"), rate, names, "V")
             signals_CT = finite(X.get_data(picks=picks), "raw")
             window = int(round(window_seconds * rate))
             if signals_CT.shape[1] < window:
                 raise DataError(f"raw: {signals_CT.shape[1]} samples, shorter than one {window_seconds} s window")
             starts_N = sliding_starts(signals_CT.shape[1], window, max(1, int(round(hop_seconds * rate))))
-            return EEGWindows(windows_at(signals_CT, starts_N, window), rate, names)
+            return EEGWindows(windows_at(signals_CT, starts_N, window), rate, names, "V")
     try:
         # scikit-learn's own checks and messages: sparse, complex, empty, 1-D, NaN/inf, object dtype.
         X = check_array(X, dtype=np.float64, allow_nd=True, input_name="EEG epochs X")

@@ -17,6 +17,7 @@ import numpy as np
 from constrae.core.encoders.spatiotemporal import SpatioTemporalEncoder
 from constrae.core.model import Autoencoder
 from constrae.data import Preprocessing, Recording
+from constrae.data.units import warn_if_rescaled
 from constrae.data.windows import sliding_starts
 from constrae.errors import CheckpointError
 from constrae.inference.numpy_backend import Fold
@@ -81,4 +82,6 @@ class FeatureExtractor:
         """(n, h) codes of the windows at ``starts_N`` (default: every hop); uint8 bits for binary units."""
         if starts_N is None:
             starts_N = sliding_starts(recording.n_samples, self.preprocessing.window, self.preprocessing.hop)
-        return self.encode_windows(self.preprocessing.filtered_windows(recording, starts_N))
+        filtered_NCW = self.preprocessing.filtered_windows(recording, starts_N)
+        warn_if_rescaled(filtered_NCW, self.preprocessing.channel_std_C, self.preprocessing.units, recording.source)
+        return self.encode_windows(filtered_NCW)

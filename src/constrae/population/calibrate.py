@@ -66,9 +66,10 @@ def calibrate_user(
     per_class: int | None,
     offset_seconds: float,
     out: str | Path,
+    units: str | None = None,
 ) -> Calibration:
-    """Calibrate ``run_dir``'s model to the person recorded in ``paths``; writes the new folder
-    ``out`` whole or not at all."""
+    """Calibrate ``run_dir``'s model to the person recorded in ``paths`` (in ``units`` when the
+    files do not say); writes the new folder ``out`` whole or not at all."""
     run_dir, out = Path(run_dir), Path(out)
     if out.exists():
         raise CheckpointError(f"{out} already exists; calibration writes a new folder")
@@ -76,7 +77,7 @@ def calibrate_user(
         raise DataError(f"--classes: a decoder of two classes, got {len(classes)} ({', '.join(classes)})")
     model, config = checkpoint.load_model(run_dir)
     eeg, channels = run_channels(run_dir)
-    recordings = [read_recording(path) for path in paths]
+    recordings = [read_recording(path, units=units) for path in paths]
     preprocessing = aligned_preprocessing(recordings, dataclasses.replace(eeg, channels=channels))
     extractor = FeatureExtractor(model, preprocessing)
     trials = trials_of(recordings, classes, offset_seconds, preprocessing.window)

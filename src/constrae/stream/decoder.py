@@ -82,13 +82,18 @@ class LinearDecoder:
 
 
 def fit_decoder(
-    extractor: FeatureExtractor, paths: list[Path], labels: list[str], offset_seconds: float
+    extractor: FeatureExtractor,
+    paths: list[Path],
+    labels: list[str],
+    offset_seconds: float,
+    units: str | None = None,
 ) -> tuple[LinearDecoder, float]:
     """A decoder of ``labels`` fitted on the window ``offset_seconds`` after each such event
-    in the recordings, and its 5-fold cross-validated accuracy on them."""
+    in the recordings (in ``units`` when the files do not say), and its 5-fold cross-validated
+    accuracy on them."""
     from sklearn.model_selection import cross_val_score
 
-    recordings = [read_recording(path) for path in paths]
+    recordings = [read_recording(path, units=units) for path in paths]
     trials = trials_of(recordings, labels, offset_seconds, extractor.preprocessing.window)
     features_NH = trials.gather(recordings, extractor.transform_recording)
     if len(set(trials.labels_N.tolist())) < 2:

@@ -1,5 +1,7 @@
 """LSL stream descriptions: writing channel labels into one, reading them back."""
 
+from constrae.data.units import canonical_unit
+from constrae.errors import DataError, StreamMismatchError
 from constrae.stream._imports import pylsl
 from constrae.stream.matching import StreamLayout
 
@@ -17,8 +19,16 @@ def make_info(
 
 
 def layout_of(info) -> StreamLayout:
-    """The name, rate, width and labels of a full stream info (from ``StreamInlet.info()``)."""
+    """The name, rate, width, labels and units of a full stream info (from ``StreamInlet.info()``);
+    StreamMismatchError for channels in mixed or unknown units."""
     labels = info.get_channel_labels()
     if labels is None or any(label is None for label in labels):
         labels = None
-    return StreamLayout(info.name(), info.nominal_srate(), info.channel_count(), labels)
+    declared = {unit for unit in info.get_channel_units() or [] if unit}
+    if len(declared) > 1:
+        raise StreamMismatchError(f"LSL stream {info.name()!r}: channels in mixed units {sorted(declared)}")
+    try:
+        units = canonical_unit(declared.pop(), f"LSL stream {info.name()!r}") if declared else None
+    except DataError as error:
+        raise StreamMismatchError(str(error)) from error
+    return StreamLayout(info.name(), info.nominal_srate(), info.channel_count(), labels, units)

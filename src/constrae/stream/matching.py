@@ -5,6 +5,7 @@ from typing import NamedTuple
 import numpy as np
 
 from constrae.data import Preprocessing
+from constrae.data.units import conversion
 from constrae.errors import StreamMismatchError
 
 
@@ -19,6 +20,19 @@ class StreamLayout(NamedTuple):
     """Channels per sample."""
     labels: list[str] | None
     """Channel labels, or None when the stream gives none."""
+    units: str | None = None
+    """The unit every channel declares (``constrae.data.units`` spelling), or None when they do not."""
+
+
+def stream_scale(preprocessing: Preprocessing, layout: StreamLayout, units: str | None) -> float:
+    """The factor that turns the stream's samples into the model's units: from the units the
+    stream declares, else ``units`` as the user says; 1 when either side is unknown.
+    StreamMismatchError when the stream declares other units than the user says."""
+    if layout.units is not None and units is not None and layout.units != units:
+        raise StreamMismatchError(
+            f"LSL stream {layout.name!r}: its channels are in {layout.units}, not {units} as given"
+        )
+    return conversion(layout.units or units, preprocessing.units)
 
 
 def channel_index(preprocessing: Preprocessing, layout: StreamLayout) -> np.ndarray:

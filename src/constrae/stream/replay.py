@@ -94,7 +94,7 @@ def replay(
         recording.sfreq,
         "double64",
         config.source_id or config.name,
-        unit="V",
+        unit=recording.units or "",
     )
     chunk = max(1, int(round(config.chunk_seconds * recording.sfreq)))
     outlet = lsl.StreamOutlet(info, chunk_size=chunk)

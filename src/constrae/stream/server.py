@@ -11,7 +11,8 @@ import time
 import warnings
 from collections.abc import Callable
 
-from constrae.errors import CheckpointError
+from constrae.data.units import canonical_unit
+from constrae.errors import CheckpointError, ConfigError, DataError
 from constrae.inference.extractor import FeatureExtractor
 from constrae.io.mappings import require
 from constrae.stream._imports import pylsl
@@ -55,12 +56,19 @@ class ServeConfig:
     or waiting behind a slow loop)."""
     duration_s: float | None = None
     """Stop after this many seconds; None: until stopped or the stream is gone for good."""
+    units: str | None = None
+    """Units of the stream's samples when its channels do not declare them (V, mV, uV, nV)."""
 
     def __post_init__(self) -> None:
         require(bool(self.source), "stream.source", "must name an LSL stream")
         require(self.gap_periods > 1, "stream.gap_periods", f"must be > 1, got {self.gap_periods}")
         for name in ("resolve_timeout_s", "silence_s", "late_s"):
             require(getattr(self, name) > 0, f"stream.{name}", f"must be > 0, got {getattr(self, name)}")
+        if self.units is not None:
+            try:
+                self.units = canonical_unit(self.units, "stream.units")
+            except DataError as error:
+                raise ConfigError(str(error)) from error
 
 
 def _never() -> bool:
@@ -82,7 +90,7 @@ def serve(
     hidden_size = extractor.model.config.hidden_size
     if decoder is not None and decoder.n_features != hidden_size:
         raise CheckpointError(f"the decoder takes {decoder.n_features} features, the model gives {hidden_size}")
-    source = LslSource.open(config.source, extractor.preprocessing, config.resolve_timeout_s)
+    source = LslSource.open(config.source, extractor.preprocessing, config.resolve_timeout_s, config.units)
     live = StreamingExtractor(extractor, config.streaming, source.channel_index_C)
     features_out = FeatureOutlet(
         config.features_name or f"{config.source}-features",
@@ -148,7 +156,7 @@ class _Session:
         """Look for the lost stream again; False when it did not come back within ``give_up_s``."""
         _warn(f"LSL stream {self.config.source!r} lost; looking for it again")
         self.source.close()
-        found = LslSource.reopen(self.config.source, self.live.preprocessing, give_up_s, stop)
+        found = LslSource.reopen(self.config.source, self.live.preprocessing, give_up_s, stop, self.config.units)
         if found is None:
             return False
         self.source, self.live.channel_index_C = found, found.channel_index_C
