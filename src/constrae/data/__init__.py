@@ -5,6 +5,7 @@ Shapes: ``c`` channels, ``t`` samples, ``n`` windows or epochs, ``e`` events.
 """
 
 from constrae.data.preprocessing import EEGConfig, Preprocessing
-from constrae.data.recording import Events, Recording, read_recording
+from constrae.data.reading import read_recording
+from constrae.data.recording import Events, Recording
 
 __all__ = ["EEGConfig", "Events", "Preprocessing", "Recording", "read_recording"]

@@ -1,5 +1,6 @@
-"""A continuous multichannel recording with its events, read from EDF/anything MNE reads,
-``.npz``, ``.npy`` or CSV. Shapes: ``c`` channels, ``t`` samples, ``e`` events."""
+"""A continuous multichannel recording with its events, and constrae's readers of ``.npz``,
+``.npy`` and CSV recordings (``constrae.data.reading`` picks the reader). Shapes: ``c``
+channels, ``t`` samples, ``e`` events."""
 
 import dataclasses
 from pathlib import Path
@@ -7,11 +8,8 @@ from typing import NamedTuple
 
 import numpy as np
 
-from constrae.data.edf_header import EDF_SUFFIXES, check_complete
 from constrae.data.units import canonical_unit
 from constrae.errors import DataError
-
-ARRAY_SUFFIXES = (".npy", ".npz", ".csv")
 
 
 class Events(NamedTuple):
@@ -74,48 +72,12 @@ class Recording:
         return self.signals_CT.shape[1]
 
 
-def read_recording(
-    path: str | Path, sfreq: float | None = None, channels: list[str] | None = None, units: str | None = None
-) -> Recording:
-    """Read a recording. EDF/BDF/FIF/BrainVision/... go through MNE (EEG channels only,
-    names standardised, events from annotations, samples in volts). ``.npz`` holds ``signals``
-    (c, t), ``sfreq``, ``channels`` and optionally ``event_onsets``/``event_durations``
-    (samples), ``event_labels`` and ``units``. ``.npy`` (c, t) and CSV (a header of channel
-    names, one row per sample) need ``sfreq``; their channels are named by ``channels`` or the
-    header. ``units`` says what a file that does not say holds; DataError if it says otherwise."""
-    recording = _read_any(Path(path), sfreq, channels)
-    if units is None:
-        return recording
-    given = canonical_unit(units, f"{path}: units")
-    if recording.units not in (None, given):
-        raise DataError(f"{path}: the file's samples are in {recording.units}, not {given} as given")
-    return dataclasses.replace(recording, units=given)
-
-
-def _read_any(path: Path, sfreq: float | None, channels: list[str] | None) -> Recording:
-    if not path.is_file():
-        raise DataError(f"{path}: no such file")
-    suffix = path.suffix.lower()
-    if suffix == ".npz":
-        return _read_npz(path)
-    if suffix in (".npy", ".csv"):
-        if sfreq is None:
-            raise DataError(f"{path}: a {suffix} recording needs its sampling rate (sfreq)")
-        signals_CT, header = _read_npy(path) if suffix == ".npy" else _read_csv(path)
-        names = channels or header
-        if not names:
-            return Recording(
-                signals_CT,
-                float(sfreq),
-                tuple(f"ch{i}" for i in range(len(signals_CT))),
-                Events.none(),
-                str(path),
-                named_channels=False,
-            )
-        return Recording(signals_CT, float(sfreq), standard_names(names), Events.none(), str(path))
-    if suffix in EDF_SUFFIXES:
-        check_complete(path)
-    return _read_with_mne(path)
+def names_as_read(names) -> tuple[str, ...]:
+    """Channel names as the file gives them (stripped), 10-05 names such as ``AFF1h`` kept; in
+    ``standard_names``' spelling only when the file pads them with dots, as PhysioNet's do
+    (``Fc5.``, ``Cz..``), which no montage knows."""
+    stripped = [str(name).strip() for name in names]
+    return standard_names(stripped) if any(name.endswith(".") for name in stripped) else tuple(stripped)
 
 
 def standard_names(names) -> tuple[str, ...]:
@@ -138,27 +100,7 @@ def real_samples(values, where: str) -> np.ndarray:
     return values.astype(np.float64)
 
 
-def _read_with_mne(path: Path) -> Recording:
-    import mne
-
-    try:
-        raw = mne.io.read_raw(path, preload=True, verbose="error")
-    except Exception as error:  # MNE raises many types for unreadable files
-        raise DataError(f"{path}: MNE cannot read it: {error}") from error
-    raw.rename_channels(dict(zip(raw.ch_names, standard_names(raw.ch_names), strict=True)))
-    raw.pick("eeg")
-    sfreq = float(raw.info["sfreq"])
-    annotations = raw.annotations
-    onsets_E = np.round((annotations.onset - raw.first_time) * sfreq).astype(np.int64)
-    events = Events(
-        onsets_E,
-        np.round(annotations.duration * sfreq).astype(np.int64),
-        np.array([str(d) for d in annotations.description], dtype="U"),
-    )
-    return Recording(raw.get_data(), sfreq, tuple(raw.ch_names), events, str(path), units="V")
-
-
-def _read_npz(path: Path) -> Recording:
+def read_npz(path: Path) -> Recording:
     try:
         with np.load(path, allow_pickle=False) as archive:
             members = {name: archive[name] for name in archive.files}
@@ -189,11 +131,11 @@ def _read_npz(path: Path) -> Recording:
     sfreq = real_samples(members["sfreq"], f"{path}: sfreq").item()
     signals_CT = real_samples(members["signals"], f"{path}: signals")
     units = canonical_unit(members["units"].item(), f"{path}: units") if "units" in members else None
-    names = standard_names(members["channels"].astype(str))
+    names = names_as_read(members["channels"].astype(str))
     return Recording(signals_CT, sfreq, names, events, str(path), units=units)
 
 
-def _read_npy(path: Path) -> tuple[np.ndarray, None]:
+def read_npy_signals(path: Path) -> tuple[np.ndarray, None]:
     try:
         values = np.load(path, allow_pickle=False)
     except (ValueError, OSError, EOFError) as error:
@@ -203,7 +145,7 @@ def _read_npy(path: Path) -> tuple[np.ndarray, None]:
     return real_samples(values, str(path)), None
 
 
-def _read_csv(path: Path) -> tuple[np.ndarray, list[str]]:
+def read_csv(path: Path) -> tuple[np.ndarray, list[str]]:
     try:
         header = path.read_text(encoding="utf-8").split("\n", 1)[0].strip().split(",")
         samples_TC = np.loadtxt(path, delimiter=",", skiprows=1, ndmin=2)

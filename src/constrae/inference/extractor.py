@@ -17,9 +17,10 @@ import numpy as np
 from constrae.core.encoders.spatiotemporal import SpatioTemporalEncoder
 from constrae.core.model import Autoencoder
 from constrae.data import Preprocessing, Recording
+from constrae.data.mne_raw import recording_from_raw
 from constrae.data.units import warn_if_rescaled
 from constrae.data.windows import sliding_starts
-from constrae.errors import CheckpointError
+from constrae.errors import CheckpointError, DataError
 from constrae.inference.numpy_backend import Fold
 from constrae.inference.select import Backend, make_encoder
 from constrae.io import checkpoint
@@ -78,10 +79,23 @@ class FeatureExtractor:
             self._input_1N[:] = self.preprocessing.represent(self.preprocessing.standardize(filtered_CW[None]))
         return self.encoder.encode(self._input_1N)[0]
 
-    def transform_recording(self, recording: Recording, starts_N: np.ndarray | None = None) -> np.ndarray:
-        """(n, h) codes of the windows at ``starts_N`` (default: every hop); uint8 bits for binary units."""
+    def transform_recording(self, recording, starts_N: np.ndarray | None = None) -> np.ndarray:
+        """(n, h) codes of the windows at ``starts_N`` (default: every hop) of a Recording or an
+        ``mne.io.Raw``; uint8 bits for binary units."""
+        if not isinstance(recording, Recording):
+            recording = as_recording(recording)
         if starts_N is None:
             starts_N = sliding_starts(recording.n_samples, self.preprocessing.window, self.preprocessing.hop)
         filtered_NCW = self.preprocessing.filtered_windows(recording, starts_N)
         warn_if_rescaled(filtered_NCW, self.preprocessing.channel_std_C, self.preprocessing.units, recording.source)
         return self.encode_windows(filtered_NCW)
+
+
+def as_recording(raw) -> Recording:
+    """An ``mne.io.Raw`` as a Recording; DataError for anything else."""
+    if type(raw).__module__.startswith("mne"):
+        import mne
+
+        if isinstance(raw, mne.io.BaseRaw):
+            return recording_from_raw(raw.copy().load_data(), f"mne.io.Raw {raw.filenames[0] if raw.filenames else ''}")
+    raise DataError(f"expected a Recording (constrae.data.read_recording) or an mne.io.Raw, got {type(raw).__name__}")
