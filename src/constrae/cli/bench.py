@@ -93,7 +93,31 @@ def bench_latency(
         typer.echo(f"wrote {write_json(run, json_path)}")
 
 
+def bench_moabb(
+    subject: list[Path] = typer.Option(
+        [DEFAULT_SUBJECT], help="Folder of one subject's eegmmidb EDF files (repeat the option)."
+    ),
+    task: str = typer.Option("imagery_left_right", help="imagery_left_right or imagery_fists_feet."),
+    out: Path = typer.Option(Path("reports/moabb"), help="Folder for moabb_TASK.md and moabb_TASK.csv."),
+) -> None:
+    """MOABB's within-session evaluation (5 folds, ROC-AUC) on local files: its CSP+LDA and tangent
+    space + LR against constrae's EEGAutoencoder + LDA, nothing downloaded."""
+    import tempfile
+
+    from constrae.bench.moabb_local import evaluate_with_moabb, moabb_table_lines
+    from constrae.io.atomic import atomic_write_text
+
+    with tempfile.TemporaryDirectory(prefix="constrae-moabb-") as scratch:
+        results = evaluate_with_moabb(subject, task, Path(scratch))
+    lines = moabb_table_lines(results, task)
+    for line in lines:
+        typer.echo(line)
+    typer.echo(f"wrote {atomic_write_text(out / f'moabb_{task}.md', chr(10).join(lines) + chr(10))}")
+    typer.echo(f"wrote {atomic_write_text(out / f'moabb_{task}.csv', results.to_csv(index=False))}")
+
+
 def register(app: typer.Typer, bench_app: typer.Typer) -> None:
-    """Add ``decode`` and ``latency`` to the bench group."""
+    """Add ``decode``, ``latency`` and ``moabb`` to the bench group."""
+    bench_app.command("moabb")(fail_cleanly(bench_moabb))
     bench_app.command("decode")(fail_cleanly(bench_decode))
     bench_app.command("latency")(fail_cleanly(bench_latency))
