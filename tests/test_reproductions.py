@@ -1,6 +1,6 @@
 """Small versions of the reproductions in benchmarks/: the pipelines run and learn.
 
-The full runs, and the tables they print, are in the README."""
+The full runs, and the tables they print, are in docs/deep.md."""
 
 import importlib.util
 from pathlib import Path
