@@ -143,3 +143,29 @@ def test_training_data_of_several_recordings_names_where_each_recording_starts(e
     assert starts == [0, first_windows] and 0 < first_windows < len(X)
     cut = RunConfig.from_mapping({**two.to_mapping(), "data": {**two.to_mapping()["data"], "n_samples": first_windows}})
     assert load_training_data(cut.data).segment_starts == [0]
+
+
+def test_exported_onnx_files_carry_the_runs_channels_rate_units_and_preprocessing(eeg_run, tmp_path):
+    import json
+
+    import onnx
+
+    from constrae.data import Preprocessing
+
+    result = CliRunner().invoke(app, ["export", str(eeg_run), "-o", str(tmp_path / "e.onnx"), "--int8"])
+    assert result.exit_code == 0, result.output
+    stored = load_preprocessing(eeg_run)
+    for path in (tmp_path / "e.onnx", tmp_path / "e.int8.onnx"):
+        props = {entry.key: entry.value for entry in onnx.load(str(path)).metadata_props}
+        assert json.loads(props["constrae.channels"]) == CHANNELS == stored.channels
+        assert float(props["constrae.sfreq"]) == 160.0 and props["constrae.units"] == "V"
+        carried = Preprocessing.from_mapping(json.loads(props["constrae.preprocessing"]), "onnx")
+        assert carried.to_mapping() == stored.to_mapping()
+        assert json.loads(props["constrae.model"])["encoder"] == "spatiotemporal"
+
+
+def test_plot_draws_scalp_maps_and_frequency_responses_of_a_raw_eeg_model(eeg_run):
+    result = CliRunner().invoke(app, ["plot", str(eeg_run)])
+    assert result.exit_code == 0, result.output
+    for name in ("spatial_topomaps.png", "temporal_responses.png"):
+        assert (eeg_run / "figures" / name).read_bytes()[:4] == b"\x89PNG", name

@@ -130,3 +130,22 @@ def test_loss_curves_stay_linear_when_a_value_is_not_positive():
 def test_loss_curves_need_records():
     with pytest.raises(DataError, match="records"):
         loss_curves([])
+
+
+def test_a_moving_average_kernel_passes_0_hz_and_stops_a_fifth_of_the_rate():
+    from constrae.plots.eeg import frequency_responses
+
+    figure = frequency_responses(np.ones((2, 5)) / 5, sfreq=100.0, filters_per_channel=1)
+    assert len(figure.axes) == 2
+    freqs, gain_db = figure.axes[0].lines[0].get_data()
+    assert freqs[0] == 0 and gain_db[0] == pytest.approx(0.0, abs=1e-9)
+    assert gain_db[np.argmin(np.abs(freqs - 20.0))] < -40
+
+
+def test_scalp_maps_need_standard_positions_and_draw_one_map_per_filter():
+    from constrae.plots.eeg import scalp_info, topomaps
+
+    assert scalp_info(["ch0", "ch1", "ch2"], 160.0) is None
+    channels = ["FC3", "FC4", "C3", "Cz", "C4", "CP3", "CP4", "Fz"]
+    figure = topomaps(np.random.default_rng(0).standard_normal((3, 8)), channels, 160.0, "three filters")
+    assert [axes.get_title() for axes in figure.axes] == ["0", "1", "2"]

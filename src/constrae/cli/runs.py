@@ -170,11 +170,28 @@ def export(
         check_output_file(path, inputs=run_files)
     model, config = checkpoint.load_model(run_dir)
     probe_BN = torch.rand(8, model.input_size, generator=torch.Generator().manual_seed(0)).numpy()
-    for exported in export_verified(model, output, int8, probe_BN):
+    for exported in export_verified(model, output, int8, probe_BN, onnx_metadata(run_dir, config)):
         typer.echo(
             f"wrote {exported.path}: {config.model.input_size} -> {config.model.hidden_size}, "
             f"tolerance {exported.tolerance:g}, max |onnx - torch| {exported.error:.2e}"
         )
+
+
+def onnx_metadata(run_dir: Path, config) -> dict[str, str]:
+    """What an ONNX file needs to be used without its run folder: the model's config and, for an
+    EEG run, its channels, rate, units and whole preprocessing (JSON), under ``constrae.*`` keys."""
+    from importlib.metadata import version
+
+    metadata = {"constrae.version": version("constrae"), "constrae.model": json.dumps(config.to_mapping()["model"])}
+    preprocessing = checkpoint.load_preprocessing(run_dir)
+    if preprocessing is not None:
+        metadata |= {
+            "constrae.channels": json.dumps(preprocessing.channels),
+            "constrae.sfreq": str(preprocessing.sfreq),
+            "constrae.units": preprocessing.units or "",
+            "constrae.preprocessing": json.dumps(preprocessing.to_mapping()),
+        }
+    return metadata
 
 
 def train_stack(

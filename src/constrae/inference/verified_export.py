@@ -57,9 +57,24 @@ def code_disagreement(codes_BH: np.ndarray, expected_BH: np.ndarray, gated: bool
     return float(difference.max(initial=0.0)) / scale
 
 
-def export_verified(model: Autoencoder, output: Path, int8: bool, probe_BN: np.ndarray) -> list[ExportedFile]:
+def add_metadata(path: Path, metadata: dict[str, str]) -> None:
+    """Store ``metadata`` as the ONNX file's metadata_props (key -> text), replacing same keys."""
+    import onnx
+
+    proto = onnx.load(str(path))
+    kept = {entry.key: entry.value for entry in proto.metadata_props if entry.key not in metadata}
+    del proto.metadata_props[:]
+    for key, value in {**kept, **metadata}.items():
+        proto.metadata_props.add(key=key, value=value)
+    onnx.save(proto, str(path))
+
+
+def export_verified(
+    model: Autoencoder, output: Path, int8: bool, probe_BN: np.ndarray, metadata: dict[str, str] | None = None
+) -> list[ExportedFile]:
     """Write ``output`` (and ``output`` with suffix .int8.onnx) once each agrees with torch on the
-    probe rows; CheckpointError, and nothing written, when one does not."""
+    probe rows, with ``metadata`` in each file's metadata_props; CheckpointError, and nothing
+    written, when one does not agree."""
     output = Path(output)
     with torch.no_grad():
         expected_BH = InferenceEncoder(model.eval())(torch.from_numpy(probe_BN)).numpy()
@@ -90,5 +105,7 @@ def export_verified(model: Autoencoder, output: Path, int8: bool, probe_BN: np.n
                 )
             checked.append(ExportedFile(final, error, tolerance))
         for written, final, _, _ in candidates:
+            if metadata:
+                add_metadata(written, metadata)
             os.replace(written, final)
     return checked

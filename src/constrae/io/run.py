@@ -124,8 +124,41 @@ def write_summary(run_dir: Path, model: Autoencoder, X: np.ndarray) -> dict:
     return summary
 
 
+def eeg_figures(run_dir: Path, model: Autoencoder, figures_dir: Path) -> list[Path]:
+    """For a model reading raw EEG windows: its spatial filters (or, without a spatial projection,
+    the first units' channel weights) as scalp maps, and its temporal filters' frequency responses."""
+    from constrae.plots import autoencoder as plots
+    from constrae.plots import eeg
+
+    population = checkpoint.load_population(run_dir)
+    preprocessing = population[0] if population else checkpoint.load_preprocessing(run_dir)
+    if preprocessing is None or preprocessing.config.representation != "raw":
+        return []
+    encoder, channels = model.encoder, preprocessing.channels
+    spatial = getattr(encoder, "spatial", None)
+    if spatial is not None:
+        filters_VC, title = spatial.weight.detach().numpy(), "spatial filters (virtual channels)"
+    else:
+        affine_HN = encoder.affine_weight_HN()
+        if affine_HN is None:
+            return []
+        W_HN = affine_HN.detach().numpy()[: eeg.TOPOMAP_UNITS]
+        filters_VC, title = eeg.unit_channel_weights(W_HN, len(channels)), "code units: RMS weight per channel"
+    written = []
+    maps = eeg.topomaps(filters_VC, channels, preprocessing.sfreq, title)
+    if maps is not None:
+        written.append(plots.save_figure(maps, figures_dir / "spatial_topomaps.png"))
+    temporal = getattr(encoder, "temporal", None)
+    if temporal is not None:
+        kernels_FK = temporal.weight.detach().numpy()[:, 0, :]
+        responses = eeg.frequency_responses(kernels_FK, preprocessing.sfreq, len(kernels_FK) // len(filters_VC))
+        written.append(plots.save_figure(responses, figures_dir / "temporal_responses.png"))
+    return written
+
+
 def write_figures(run_dir: str | Path) -> list[Path]:
-    """Weight grid, rho_hat histogram and loss curves as PNGs in run_dir/figures."""
+    """Weight grid, rho_hat histogram and loss curves as PNGs in run_dir/figures; for raw-EEG
+    models also scalp maps of the spatial filters and frequency responses of the temporal ones."""
     from constrae.plots import autoencoder as plots
 
     run_dir = Path(run_dir)
@@ -138,6 +171,7 @@ def write_figures(run_dir: str | Path) -> list[Path]:
             W_enc_HN.detach().numpy(), model.encoder.input_image_shape(), title="encoder weights per hidden unit"
         )
         written.insert(0, plots.save_figure(grid, figures_dir / "weights.png"))
+    written += eeg_figures(run_dir, model, figures_dir)
     summary_path = run_dir / SUMMARY_FILE
     if summary_path.is_file():
         rho_hat_H = np.array(json.loads(summary_path.read_text())["rho_hat"])
