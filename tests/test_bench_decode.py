@@ -202,3 +202,54 @@ def test_a_labelled_csp_variant_trains_and_decodes_above_chance(fists_feet):
         codes_NH = model.encode(torch.from_numpy(fold.X_trials)).numpy()
     classifier = CLASSIFIERS["LDA"]().fit(codes_NH[train_N], y_N[train_N])
     assert accuracy_and_auc(classifier.decision_function(codes_NH[test_N]), y_N[test_N])[0] >= 0.75
+
+
+def test_any_recordings_with_a_stim_channel_make_a_task_whose_trials_line_up_with_mne(fists_feet, tmp_path):
+    """S001's runs saved as FIF with the events on a stim channel, no annotations: the trials and
+    MNE's epochs of the codes equal those of the annotated files."""
+    import mne
+
+    from constrae.bench.tasks import load_recordings_task
+
+    paths = []
+    for index, path in enumerate(fists_feet.paths):
+        raw = mne.io.read_raw_edf(path, preload=True, verbose="error")
+        events, _ = mne.events_from_annotations(raw, event_id={"T1": 2, "T2": 3}, verbose="error")
+        stim = np.zeros((1, raw.n_times))
+        for onset, _, code in events:
+            stim[0, onset - raw.first_samp : onset - raw.first_samp + 656] = code
+        raw.set_annotations(None)
+        raw.add_channels(
+            [mne.io.RawArray(stim, mne.create_info(["STI 014"], raw.info["sfreq"], "stim"), verbose="error")]
+        )
+        paths.append(tmp_path / f"run{index}_raw.fif")
+        raw.save(paths[-1], verbose="error")
+    task = load_recordings_task(paths, ["2", "3"])
+    np.testing.assert_array_equal(task.trials.starts_N, fists_feet.trials.starts_N)
+    assert [{"2": "T1", "3": "T2"}[label] for label in task.trials.labels_N] == list(fists_feet.trials.labels_N)
+    epochs_NCW, labels_N = mne_protocol_epochs(task.paths, task.classes)
+    expected_NCW, _ = mne_protocol_epochs(fists_feet.paths, ["T1", "T2"])
+    assert list(labels_N) == list(task.trials.labels_N)
+    # FIF keeps the samples as float32.
+    np.testing.assert_allclose(epochs_NCW, expected_NCW, rtol=0, atol=1e-5 * np.abs(expected_NCW).max())
+
+
+@pytest.mark.slow
+def test_bench_decode_on_recordings_gives_the_rows_of_the_eegmmidb_task(shared_data, tmp_path):
+    from typer.testing import CliRunner
+
+    from constrae.cli import app
+
+    s001 = shared_data / "eegmmidb" / "S001"
+    common = ["bench", "decode", "--folds", "2", "--variant", "power CSP-4 fixed, linear, semi-supervised (raw)"]
+    by_task = CliRunner().invoke(
+        app, [*common, "--subject", str(s001), "--task", "imagery_fists_feet", "--out", str(tmp_path / "a")]
+    )
+    recordings = [arg for run in (6, 10, 14) for arg in ("--recording", str(s001 / f"S001R{run:02d}.edf"))]
+    by_files = CliRunner().invoke(app, [*common, *recordings, "--out", str(tmp_path / "b")])
+    assert by_task.exit_code == 0 and by_files.exit_code == 0, by_task.output + by_files.output
+    rows = [json.loads((tmp_path / out / "decode.json").read_text())["rows"] for out in ("a", "b")]
+    assert [(r["method"], r["fold_accuracies"]) for r in rows[0]] == [
+        (r["method"], r["fold_accuracies"]) for r in rows[1]
+    ]
+    assert {r["task"] for r in rows[1]} == {"custom"} and {r["subject"] for r in rows[1]} == {"S001"}

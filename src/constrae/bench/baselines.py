@@ -14,25 +14,46 @@ from sklearn.pipeline import Pipeline, make_pipeline
 CSP_COMPONENTS = 4
 
 
-def mne_protocol_epochs(paths: list[Path], labels: list[str]) -> tuple[np.ndarray, np.ndarray]:
-    """(n, c, w) epochs and their annotation labels, exactly as MNE's
-    "Motor imagery decoding from EEG data using CSP" example prepares them."""
+def mne_protocol_epochs(
+    paths: list[Path], labels: list[str], offset_seconds: float = 1.0, trial_seconds: float = 1.0
+) -> tuple[np.ndarray, np.ndarray]:
+    """(n, c, w) epochs and their event labels, as MNE's "Motor imagery decoding from EEG data
+    using CSP" example prepares them: average reference, zero-phase FIR 7-30 Hz on the whole
+    recording, each trial cropped to [offset, offset + length] after its event. Events from the
+    annotations, or the stim channel (labelled by code) of a file without any."""
     import mne
 
-    raw = mne.concatenate_raws([mne.io.read_raw_edf(path, preload=True, verbose="error") for path in paths])
-    mne.datasets.eegbci.standardize(raw)
+    from constrae.data.recording import names_as_read
+
+    raw = mne.concatenate_raws([mne.io.read_raw(path, preload=True, verbose="error") for path in paths])
+    raw.rename_channels(dict(zip(raw.ch_names, names_as_read(raw.ch_names), strict=True)))
     raw.set_eeg_reference(projection=True, verbose="error")
     raw.filter(7.0, 30.0, fir_design="firwin", skip_by_annotation="edge", verbose="error")
-    events, event_id = mne.events_from_annotations(
-        raw, event_id={label: i + 2 for i, label in enumerate(labels)}, verbose="error"
-    )
+    event_id = {label: i + 2 for i, label in enumerate(labels)}
+    # Concatenation adds boundary annotations of its own: look for the labels themselves.
+    if set(raw.annotations.description) & set(labels):
+        events, event_id = mne.events_from_annotations(raw, event_id=event_id, verbose="error")
+    else:
+        events = mne.find_events(raw, consecutive=True, shortest_event=1, verbose="error")
+        codes = {int(label): label for label in labels if label.isdigit()}
+        events = events[np.isin(events[:, 2], list(codes))]
+        event_id = {codes[code]: code for code in codes}
+    tmin, tmax = min(-1.0, offset_seconds), max(4.0, offset_seconds + trial_seconds)
     epochs = mne.Epochs(
-        raw, events, event_id, tmin=-1.0, tmax=4.0, proj=True, picks="eeg", baseline=None, preload=True, verbose="error"
+        raw,
+        events,
+        event_id,
+        tmin=tmin,
+        tmax=tmax,
+        proj=True,
+        picks="eeg",
+        baseline=None,
+        preload=True,
+        verbose="error",
     )
     names = {code: label for label, code in event_id.items()}
-    return epochs.copy().crop(tmin=1.0, tmax=2.0).get_data(copy=False), np.array(
-        [names[c] for c in epochs.events[:, -1]]
-    )
+    cropped = epochs.copy().crop(tmin=offset_seconds, tmax=offset_seconds + trial_seconds)
+    return cropped.get_data(copy=False), np.array([names[c] for c in epochs.events[:, -1]])
 
 
 def csp_lda() -> Pipeline:

@@ -15,7 +15,7 @@ import numpy as np
 
 from constrae.bench.baselines import mne_protocol_epochs
 from constrae.bench.decode import TRAINING_HOP_SECONDS
-from constrae.bench.tasks import TASKS, TRIAL_SECONDS, LoadedTask, load_task
+from constrae.bench.tasks import TRIAL_SECONDS, LoadedTask, load_task
 from constrae.data import EEGConfig, Events, Preprocessing, Recording
 from constrae.data.preprocessing import Representation
 from constrae.population import aligned_preprocessing
@@ -103,7 +103,7 @@ class CalibrationSubject(NamedTuple):
 
 def calibration_subject(folder: Path, task_name: str, representations: list[Representation]) -> CalibrationSubject:
     task = load_task(task_name, folder)
-    classes = list(TASKS[task_name].classes)
+    classes = task.classes
     y_N = (task.trials.labels_N == classes[1]).astype(int)
     epochs_NCW, _ = mne_protocol_epochs(task.paths, classes)
     return CalibrationSubject(

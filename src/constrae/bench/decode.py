@@ -22,7 +22,7 @@ from tqdm.auto import tqdm
 
 from constrae.bench.baselines import CSP_COMPONENTS, csp_lda, mne_protocol_epochs, tangent_space_lr
 from constrae.bench.linear_decision import DeployedDecoder
-from constrae.bench.tasks import TASKS, TRIAL_SECONDS, LoadedTask
+from constrae.bench.tasks import LoadedTask
 from constrae.bench.timing import time_calls
 from constrae.bench.variants import CLASSIFIERS, AEVariant, train_autoencoder, training_order
 from constrae.constraints.distillation import Teacher
@@ -91,8 +91,7 @@ def row(task: LoadedTask, method: str, accuracies, aucs, features: int, latency_
 
 
 def baseline_rows(task: LoadedTask, y_N: np.ndarray, splits) -> list[DecodeRow]:
-    labels = list(TASKS[task.name].classes)
-    epochs_NCW, mne_labels_N = mne_protocol_epochs(task.paths, labels)
+    epochs_NCW, mne_labels_N = mne_protocol_epochs(task.paths, task.classes, task.offset_seconds, task.trial_seconds)
     if list(mne_labels_N) != list(task.trials.labels_N):
         raise DataError(
             f"{task.name}: MNE's epochs ({len(mne_labels_N)}) do not line up with the trials "
@@ -103,7 +102,7 @@ def baseline_rows(task: LoadedTask, y_N: np.ndarray, splits) -> list[DecodeRow]:
     def causal_windows(rec, starts_N):
         sos = design_sos(rec.sfreq, band.l_freq, band.h_freq, None, band.filter_order)
         return windows_at(
-            CausalFilter(sos, len(rec.channels))(rec.signals_CT), starts_N, int(round(TRIAL_SECONDS * rec.sfreq))
+            CausalFilter(sos, len(rec.channels))(rec.signals_CT), starts_N, int(round(task.trial_seconds * rec.sfreq))
         )
 
     causal_NCW = task.trials.gather(task.recordings, causal_windows)
@@ -147,7 +146,9 @@ class FoldInputs(NamedTuple):
 def fold_inputs(task: LoadedTask, test_N: np.ndarray, representation: Representation) -> FoldInputs:
     trials = task.trials
     spans = [trials.spans_in(i, test_N) for i in range(len(task.recordings))]
-    config = EEGConfig(window_seconds=TRIAL_SECONDS, hop_seconds=TRAINING_HOP_SECONDS, representation=representation)
+    config = EEGConfig(
+        window_seconds=task.trial_seconds, hop_seconds=TRAINING_HOP_SECONDS, representation=representation
+    )
     preprocessing = Preprocessing.fit(task.recordings, config, spans)
     training_starts = [
         preprocessing.training_starts(recording, spans_S2) for recording, spans_S2 in zip(task.recordings, spans)
@@ -227,7 +228,7 @@ def evaluate(
     with one_thread(), tqdm(total=n_tasks * folds, desc="decode (subject x task x fold)", disable=not progress) as bar:
         for task in tasks:
             bar.set_postfix_str(f"{task.subject} {task.name}")
-            second_class = list(TASKS[task.name].classes)[1]
+            second_class = task.classes[1]
             y_N = (task.trials.labels_N == second_class).astype(int)
             splits = splits_for(len(y_N), folds)
             rows += baseline_rows(task, y_N, splits)

@@ -22,7 +22,7 @@ import torch
 from tqdm.auto import tqdm
 
 from constrae.bench.decode import accuracy_and_auc, fold_inputs, median_latency_us, splits_for
-from constrae.bench.tasks import TASKS, LoadedTask
+from constrae.bench.tasks import LoadedTask
 from constrae.bench.variants import CLASSIFIERS, AEVariant, train_autoencoder, variant_config
 from constrae.constraints import TrainingRows, build_constraint
 from constrae.core.model import InferenceEncoder
@@ -135,7 +135,7 @@ def evaluate_discrete(
     progress: bool = True,
 ) -> tuple[list[DiscreteRow], list[ConstraintRow]]:
     """The code table and the constraint table over ``folds`` ShuffleSplit folds."""
-    y_N = (task.trials.labels_N == list(TASKS[task.name].classes)[1]).astype(int)
+    y_N = (task.trials.labels_N == task.classes[1]).astype(int)
     accuracies: dict[str, list[float]] = {}
     measures: dict[str, list[tuple[float, ...]]] = {}
     extra = {"none": [], "+ logic_rules": [RULES], "+ visibility_graph": [GRAPH]}

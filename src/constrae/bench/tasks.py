@@ -36,6 +36,12 @@ class LoadedTask(NamedTuple):
     paths: list[Path]
     recordings: list[Recording]
     trials: Trials
+    classes: list[str]
+    """Event labels of the two classes; the second is class 1."""
+    offset_seconds: float = CUE_OFFSET_SECONDS
+    """A trial's window starts this long after its event's onset."""
+    trial_seconds: float = TRIAL_SECONDS
+    """Length of a trial's window."""
 
     @property
     def subject(self) -> str:
@@ -69,9 +75,24 @@ def run_paths(subject_dir: Path, runs: tuple[int, ...]) -> list[Path]:
 
 
 def load_task(name: str, subject_dir: Path) -> LoadedTask:
-    paths = run_paths(subject_dir, task_named(name).runs)
+    return load_recordings_task(run_paths(subject_dir, task_named(name).runs), list(TASKS[name].classes), name=name)
+
+
+def load_recordings_task(
+    paths: list[Path],
+    classes: list[str],
+    offset_seconds: float = CUE_OFFSET_SECONDS,
+    trial_seconds: float = TRIAL_SECONDS,
+    name: str = "custom",
+) -> LoadedTask:
+    """Any recordings as a two-class task: a trial per event labelled one of ``classes``, its
+    window ``trial_seconds`` long from ``offset_seconds`` after the onset. DataError for a
+    recording without such events, or other than two classes."""
+    if len(classes) != 2:
+        raise DataError(f"a decoding task needs two event labels, got {len(classes)}: {', '.join(classes)}")
+    if not trial_seconds > 0:
+        raise DataError(f"trial length must be > 0 s, got {trial_seconds}")
     recordings = [read_recording(path) for path in paths]
-    window = int(round(TRIAL_SECONDS * recordings[0].sfreq))
-    return LoadedTask(
-        name, paths, recordings, trials_of(recordings, list(TASKS[name].classes), CUE_OFFSET_SECONDS, window)
-    )
+    window = int(round(trial_seconds * recordings[0].sfreq))
+    trials = trials_of(recordings, classes, offset_seconds, window)
+    return LoadedTask(name, [Path(p) for p in paths], recordings, trials, classes, offset_seconds, trial_seconds)

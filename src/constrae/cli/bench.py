@@ -24,22 +24,37 @@ def bench_decode(
     ),
     out: Path = typer.Option(Path("reports/decode"), help="Folder for decode.md, decode.json and decode.png."),
     progress: bool = typer.Option(True, help="Show a progress bar."),
+    recording: list[Path] = typer.Option(
+        [], help="Instead of --subject/--task: one person's recordings, any format MNE reads (repeat the option)."
+    ),
+    label: list[str] = typer.Option(["T1", "T2"], help="With --recording: the two event labels to decode."),
+    trial_start: float = typer.Option(1.0, help="With --recording: a trial starts this long after its event."),
+    trial_seconds: float = typer.Option(1.0, help="With --recording: length of a trial."),
 ) -> None:
-    """Decoding accuracy of AE features against CSP+LDA and tangent space + LR, per subject and over subjects."""
+    """Decoding accuracy of AE features against CSP+LDA and tangent space + LR, per subject and over
+    subjects: on eegmmidb subject folders and tasks, or on any recordings with --recording."""
     from constrae.bench.report import subject_table_lines, summary_table_lines, write_decode_report
     from constrae.bench.subjects import evaluate_subjects
     from constrae.bench.summary import summarise
     from constrae.bench.variants import DEFAULT_VARIANTS, select_variants
 
-    run = evaluate_subjects(
-        subject, task, select_variants(variant, DEFAULT_VARIANTS), folds, progress=progress, log=typer.echo
-    )
+    variants = select_variants(variant, DEFAULT_VARIANTS)
+    if recording:
+        from constrae.bench.decode import evaluate
+        from constrae.bench.subjects import SubjectsRun
+        from constrae.bench.tasks import load_recordings_task
+
+        loaded = load_recordings_task(recording, label, trial_start, trial_seconds)
+        run = SubjectsRun(evaluate([loaded], variants, folds, progress=progress), [])
+    else:
+        run = evaluate_subjects(subject, task, variants, folds, progress=progress, log=typer.echo)
     subjects = list(dict.fromkeys(r.subject for r in run.rows))
     header = (
         f"Subjects {', '.join(subjects)}; each on its own, {folds} ShuffleSplit folds (test 20 %, random_state 42), "
-        "trials 1-2 s after the cue. AE features: autoencoders trained on each fold's training windows only, "
-        "without labels except labelled variants (classes of the windows inside training trials). "
-        "Latency: median time from a filtered 1 s window to a decision, one call at a time, one "
+        f"trials {trial_start:g}-{trial_start + trial_seconds:g} s after the cue. AE features: autoencoders "
+        "trained on each fold's training windows only, without labels except labelled variants (classes of "
+        "the windows inside training trials). "
+        f"Latency: median time from a filtered {trial_seconds:g} s window to a decision, one call at a time, one "
         "thread (AE rows: the fastest inference backend and the classifier as a dot product)."
     )
     summary = summarise(run.rows)
