@@ -5,6 +5,7 @@ import pytest
 import yaml
 
 from constrae.core.config import RunConfig
+from constrae.errors import ConfigError
 from constrae.tune import SearchSpace, load_study, run_worker
 from constrae.tune.results import trial_config
 from constrae.tune.worker import open_study
@@ -104,3 +105,23 @@ def test_a_study_refuses_a_worker_with_another_space(tmp_path):
     open_study(fvu_space("median"), "fixed", storage)
     with pytest.raises(ConfigError, match="study 'fixed' .* was created with a different search space"):
         open_study(fvu_space("hyperband"), "fixed", storage)
+
+
+def test_the_eeg_objective_on_recordings_scores_as_on_the_eegmmidb_task(shared_data):
+    """The same three files as a subject's task or as recordings with labels: the same folds, the
+    same trained models (seeded), the same accuracy; a recordings space exports those files."""
+    from constrae.core.config import RunConfig
+    from constrae.tune.eeg_folds import measure_on_eeg
+    from constrae.tune.evaluation import EvaluationConfig
+
+    s001 = shared_data / "eegmmidb" / "S001"
+    by_task = EvaluationConfig(kind="eeg", subject=str(s001), folds=2)
+    files = [str(s001 / f"S001R{run:02d}.edf") for run in (6, 10, 14)]
+    by_files = EvaluationConfig(kind="eeg", recordings=files, labels=["T1", "T2"], folds=2)
+    config = RunConfig.from_mapping(
+        {"model": {"hidden_size": 8, "input_size": 2080}, "train": {"epochs": 1, "batch_size": 64, "seed": 3}}
+    )
+    scores = [measure_on_eeg(config, evaluation, ["accuracy"], None) for evaluation in (by_task, by_files)]
+    assert scores[0] == scores[1]
+    with pytest.raises(ConfigError, match="evaluation.subject"):
+        EvaluationConfig(kind="eeg", subject=str(s001), recordings=files)

@@ -13,7 +13,7 @@ import numpy as np
 import torch
 
 from constrae.bench.decode import CLASSIFIERS, TRAINING_HOP_SECONDS, accuracy_and_auc, splits_for
-from constrae.bench.tasks import TASKS, TRIAL_SECONDS, load_task, run_paths
+from constrae.bench.tasks import TASKS, TRIAL_SECONDS, LoadedTask, load_recordings_task, load_task, run_paths
 from constrae.core.build import build
 from constrae.core.config import RunConfig
 from constrae.core.trainer import Trainer
@@ -43,18 +43,66 @@ class Fold(NamedTuple):
 
 
 def eeg_config(evaluation: EvaluationConfig) -> EEGConfig:
-    return EEGConfig(
-        window_seconds=TRIAL_SECONDS, hop_seconds=TRAINING_HOP_SECONDS, representation=evaluation.representation
+    window = evaluation.trial_seconds if evaluation.recordings else TRIAL_SECONDS
+    return EEGConfig(window_seconds=window, hop_seconds=TRAINING_HOP_SECONDS, representation=evaluation.representation)
+
+
+def evaluation_task(evaluation: EvaluationConfig) -> LoadedTask:
+    """The eegmmidb subject's task, or the recordings with their labels and trial window."""
+    if evaluation.recordings:
+        return load_recordings_task(
+            [Path(p) for p in evaluation.recordings],
+            list(evaluation.labels),
+            evaluation.trial_start,
+            evaluation.trial_seconds,
+        )
+    if evaluation.subject is None:
+        raise ConfigError("evaluation.subject or evaluation.recordings is required for EEG decoding")
+    return load_task(evaluation.task, Path(evaluation.subject))
+
+
+def folds_of(evaluation: EvaluationConfig) -> list[Fold]:
+    """Every fold's preprocessed inputs, computed once per process."""
+    recordings = tuple(evaluation.recordings) if evaluation.recordings else None
+    labels = tuple(evaluation.labels)
+    return _folds(
+        evaluation.subject,
+        evaluation.task,
+        recordings,
+        labels,
+        evaluation.trial_start,
+        evaluation.trial_seconds,
+        evaluation.folds,
+        evaluation.representation,
     )
 
 
 @functools.cache
-def folds_of(subject: str, task_name: str, folds: int, representation: Representation) -> list[Fold]:
-    """Every fold's preprocessed inputs, computed once per process."""
-    task = load_task(task_name, Path(subject))
+def _folds(
+    subject: str | None,
+    task_name: str,
+    recordings: tuple[str, ...] | None,
+    labels: tuple[str, ...],
+    trial_start: float,
+    trial_seconds: float,
+    folds: int,
+    representation: Representation,
+) -> list[Fold]:
+    evaluation = EvaluationConfig(
+        kind="eeg",
+        subject=subject if recordings is None else None,
+        task=task_name,
+        recordings=list(recordings) if recordings else None,
+        labels=list(labels),
+        trial_start=trial_start,
+        trial_seconds=trial_seconds,
+        folds=folds,
+        representation=representation,
+    )
+    task = evaluation_task(evaluation)
     trials = task.trials
-    y_N = (trials.labels_N == list(TASKS[task_name].classes)[1]).astype(int)
-    config = eeg_config(EvaluationConfig(representation=representation))
+    y_N = (trials.labels_N == task.classes[1]).astype(int)
+    config = eeg_config(evaluation)
     result = []
     for train_N, test_N in splits_for(len(y_N), folds):
         spans = [trials.spans_in(i, test_N) for i in range(len(task.recordings))]
@@ -72,8 +120,10 @@ def folds_of(subject: str, task_name: str, folds: int, representation: Represent
 
 
 def recording_paths(evaluation: EvaluationConfig) -> list[str]:
+    if evaluation.recordings:
+        return list(evaluation.recordings)
     if evaluation.subject is None:
-        raise ConfigError("evaluation.subject is required for EEG decoding")
+        raise ConfigError("evaluation.subject or evaluation.recordings is required for EEG decoding")
     return [str(path) for path in run_paths(Path(evaluation.subject), TASKS[evaluation.task].runs)]
 
 
@@ -86,7 +136,7 @@ def measure_on_eeg(
 ) -> dict[str, float]:
     """Mean over folds (all, or those of ``fold_indices``) of test-trial accuracy, and FVU and
     L0 on the test trials' windows."""
-    folds = folds_of(evaluation.subject, evaluation.task, evaluation.folds, evaluation.representation)
+    folds = folds_of(evaluation)
     folds = folds if fold_indices is None else [folds[i] for i in fold_indices]
     accuracies, fvus, l0s = [], [], []
     for index, fold in enumerate(folds):

@@ -173,7 +173,7 @@ class SearchSpace:
         base = RunConfig.from_mapping(self.base, "base")
         if self.evaluation.kind == "eeg":
             require(
-                "data" not in self.base, "base.data", "evaluation kind eeg reads evaluation.subject; remove base.data"
+                "data" not in self.base, "base.data", "evaluation kind eeg reads evaluation.subject or evaluation.recordings; remove base.data"
             )
         elif "accuracy" in self.measures:
             require(
@@ -259,6 +259,10 @@ def load_space(path: str | Path) -> SearchSpace:
     evaluation = mapping.get("evaluation")
     if isinstance(evaluation, dict) and isinstance(evaluation.get("subject"), str):
         evaluation["subject"] = relative_to_config(path, evaluation["subject"])
+    if isinstance(evaluation, dict) and isinstance(evaluation.get("recordings"), list):
+        evaluation["recordings"] = [
+            relative_to_config(path, name) if isinstance(name, str) else name for name in evaluation["recordings"]
+        ]
     try:
         return from_dict(SearchSpace, mapping, str(path))
     except ConfigError as error:
