@@ -99,3 +99,19 @@ def test_missing_and_malformed_config_files_are_named(tmp_path):
     bad.write_text("model: {hidden_size: [}\n")
     with pytest.raises(ConfigError, match="not valid YAML"):
         load_config(bad)
+
+
+def test_data_paths_expand_environment_variables_with_defaults(tmp_path, monkeypatch):
+    from constrae import load_config
+
+    path = tmp_path / "run.yaml"
+    path.write_text(
+        "data:\n  source: eeg\n  paths:\n    - ${EEG_HOME:-recordings}/a.edf\n    - ${EEG_HOME}/b.edf\n"
+    )
+    monkeypatch.setenv("EEG_HOME", "/data/eeg")
+    assert load_config(path).data.paths == ["/data/eeg/a.edf", "/data/eeg/b.edf"]
+    monkeypatch.delenv("EEG_HOME")
+    with pytest.raises(ConfigError, match="environment variable EEG_HOME is not set"):
+        load_config(path)
+    path.write_text("data:\n  source: eeg\n  paths: ['${EEG_HOME:-recordings}/a.edf']\n")
+    assert load_config(path).data.paths == [str(tmp_path / "recordings" / "a.edf")]

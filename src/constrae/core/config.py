@@ -1,5 +1,7 @@
 """Typed run configuration, loadable from YAML. Validation names the bad key."""
 
+import os
+import re
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Literal
@@ -9,6 +11,7 @@ from constrae.core.activations import build_activation
 from constrae.core.encoders import ENCODER_FIXED_ARGS, encoders
 from constrae.core.registry import check_params
 from constrae.data.preprocessing import EEGConfig
+from constrae.errors import ConfigError
 from constrae.io.mappings import from_dict, require, to_dict
 from constrae.io.yaml_files import read_yaml_mapping
 
@@ -167,8 +170,29 @@ class RunConfig:
         return to_dict(self)
 
 
+ENVIRONMENT_REFERENCE = re.compile(r"\$\{([A-Za-z_][A-Za-z0-9_]*)(?::-([^}]*))?\}")
+"""``${NAME}`` or ``${NAME:-default}`` in a data path."""
+
+
+def expand_environment(data_path: str, where: str) -> str:
+    """``${NAME}`` replaced by the environment variable NAME, ``${NAME:-default}`` by it or else
+    ``default``; ConfigError names a variable that is unset and has no default."""
+
+    def value(match: re.Match) -> str:
+        name, default = match.group(1), match.group(2)
+        if name in os.environ:
+            return os.environ[name]
+        if default is None:
+            raise ConfigError(f"{where}: environment variable {name} is not set (or give ${{{name}:-default}})")
+        return default
+
+    return ENVIRONMENT_REFERENCE.sub(value, data_path)
+
+
 def relative_to_config(config_path: Path, data_path: str) -> str:
-    """``data_path`` resolved against the config file's folder unless it is absolute."""
+    """``data_path`` with ``${NAME:-default}`` expanded, resolved against the config file's
+    folder unless it is absolute."""
+    data_path = expand_environment(data_path, str(config_path))
     return data_path if Path(data_path).is_absolute() else str((config_path.parent / data_path).resolve())
 
 

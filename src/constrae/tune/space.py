@@ -173,7 +173,9 @@ class SearchSpace:
         base = RunConfig.from_mapping(self.base, "base")
         if self.evaluation.kind == "eeg":
             require(
-                "data" not in self.base, "base.data", "evaluation kind eeg reads evaluation.subject or evaluation.recordings; remove base.data"
+                "data" not in self.base,
+                "base.data",
+                "evaluation kind eeg reads evaluation.subject or evaluation.recordings; remove base.data",
             )
         elif "accuracy" in self.measures:
             require(
