@@ -105,9 +105,7 @@ def test_data_paths_expand_environment_variables_with_defaults(tmp_path, monkeyp
     from constrae import load_config
 
     path = tmp_path / "run.yaml"
-    path.write_text(
-        "data:\n  source: eeg\n  paths:\n    - ${EEG_HOME:-recordings}/a.edf\n    - ${EEG_HOME}/b.edf\n"
-    )
+    path.write_text("data:\n  source: eeg\n  paths:\n    - ${EEG_HOME:-recordings}/a.edf\n    - ${EEG_HOME}/b.edf\n")
     monkeypatch.setenv("EEG_HOME", "/data/eeg")
     assert load_config(path).data.paths == ["/data/eeg/a.edf", "/data/eeg/b.edf"]
     monkeypatch.delenv("EEG_HOME")

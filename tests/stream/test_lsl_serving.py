@@ -84,6 +84,27 @@ def test_a_stream_declaring_microvolts_is_served_as_the_same_recording_in_volts(
 
 
 @pytest.mark.slow
+def test_replay_publishes_the_files_annotations_as_markers_on_the_samples_clock(s001_run04):
+    recording = read_recording(s001_run04)
+    name = _name("markers")
+    player = ReplayThread(recording, ReplayConfig(name, seconds=10.0, wait_for_consumer_s=20.0))
+    markers, samples = OutletReader(f"{name}-markers"), OutletReader(name)
+    player.start()
+    markers.start()
+    assert markers.connected.wait(20), "the marker stream did not appear"
+    samples.start()  # the replay's first consumer: playing starts now
+    player.join()
+    for reader in (markers, samples):
+        reader.halt.set()
+        reader.join()
+    played = recording.events.onsets_E < 10 * recording.sfreq
+    assert [label for (label,) in markers.samples] == recording.events.labels_E[played].tolist()
+    assert player.summary.markers == int(played.sum()) >= 3
+    offsets_s = np.array(markers.timestamps) - samples.timestamps[0]
+    np.testing.assert_allclose(offsets_s, recording.events.onsets_E[played] / recording.sfreq, atol=1e-6)
+
+
+@pytest.mark.slow
 def test_a_lost_stream_is_found_again_with_a_warning_and_a_counted_gap(raw_run, s001_run04):
     extractor = FeatureExtractor.load(raw_run)
     recording = read_recording(s001_run04)

@@ -103,21 +103,24 @@ def replay(
     seconds: float = typer.Option(None, help="Play only the first this many seconds."),
     loop: bool = typer.Option(False, help="Start again at the end, until Ctrl-C."),
     json_path: Path = typer.Option(None, "--json", help="At the end, write the summary here as JSON."),
+    markers: bool = typer.Option(True, help="Also publish the recording's events on the stream NAME-markers."),
 ) -> None:
-    """Publish a recording as a live LSL stream at its real rate (no hardware needed)."""
+    """Publish a recording as a live LSL stream at its real rate (no hardware needed), and its
+    events as a marker stream on the same clock."""
     from constrae.data import read_recording
     from constrae.stream.replay import ReplayConfig
     from constrae.stream.replay import replay as play
 
     data = read_recording(recording)
-    config = ReplayConfig(name, source_id, chunk_seconds, wait_for_consumer, seconds, loop)
+    config = ReplayConfig(name, source_id, chunk_seconds, wait_for_consumer, seconds, loop, markers)
     typer.echo(
         f"publishing {recording} as LSL stream {name!r}: {len(data.channels)} channels at {data.sfreq} Hz", err=True
     )
     with stop_on_signals():
         summary = play(data, config, on_start=lambda: typer.echo("playing", err=True))
     typer.echo(
-        f"played {summary.samples} samples ({summary.seconds:.1f} s); pushes after due: "
+        f"played {summary.samples} samples ({summary.seconds:.1f} s) and {summary.markers} event markers; "
+        "pushes after due: "
         f"p99 {summary.p99_push_delay_ms:.2f} ms, max {summary.max_push_delay_ms:.2f} ms"
     )
     if json_path is not None:

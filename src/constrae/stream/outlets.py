@@ -21,12 +21,19 @@ class FeatureOutlet:
         self.outlet.push_chunk(features_H[None].astype(self.dtype, copy=False), timestamp)
 
 
-class CommandOutlet:
+class MarkerOutlet:
+    """A string marker stream (irregular rate, one channel named ``label``)."""
+
+    def __init__(self, name: str, source_id: str, label: str = "marker") -> None:
+        info = make_info(name, "Markers", [label], pylsl().IRREGULAR_RATE, "string", source_id)
+        self.outlet = pylsl().StreamOutlet(info)
+
+    def push(self, marker: str, timestamp: float) -> None:
+        self.outlet.push_sample([marker], timestamp)
+
+
+class CommandOutlet(MarkerOutlet):
     """String markers, one per window: the decoder's class label."""
 
     def __init__(self, name: str, source_id: str) -> None:
-        info = make_info(name, "Markers", ["command"], pylsl().IRREGULAR_RATE, "string", source_id)
-        self.outlet = pylsl().StreamOutlet(info)
-
-    def push(self, command: str, timestamp: float) -> None:
-        self.outlet.push_sample([command], timestamp)
+        super().__init__(name, source_id, "command")

@@ -3,7 +3,9 @@
 Sample i is stamped ``t0 + i / sfreq`` and pushed, with the rest of its chunk, once
 that time has come, as an amplifier's driver would. Values go out as double64 in the
 recording's units (volts for files read through MNE), so a model sees exactly what
-the offline path reads.
+the offline path reads. The recording's events go out on a marker stream (``NAME-markers``,
+as mne-lsl's player does): each event's label, stamped with its onset sample's time on the
+same clock, pushed with the chunk that holds that sample.
 """
 
 import dataclasses
@@ -17,6 +19,7 @@ from constrae.data import Recording
 from constrae.io.mappings import require
 from constrae.stream._imports import pylsl
 from constrae.stream.lsl_info import make_info
+from constrae.stream.outlets import MarkerOutlet
 
 
 @dataclasses.dataclass
@@ -35,6 +38,10 @@ class ReplayConfig:
     """Play only the first this many seconds; None: all of it."""
     loop: bool = False
     """Start again at the end (time stamps go on), until stopped."""
+    markers: bool = True
+    """Also publish the recording's events as a marker stream."""
+    markers_name: str | None = None
+    """Name of the marker stream; None: NAME-markers."""
 
     def __post_init__(self) -> None:
         require(self.chunk_seconds > 0, "replay.chunk_seconds", f"must be > 0, got {self.chunk_seconds}")
@@ -53,6 +60,8 @@ class ReplaySummary(NamedTuple):
     which counts in the extractor's end-to-end latency)."""
     max_push_delay_ms: float
     """Longest such delay."""
+    markers: int = 0
+    """Event markers pushed."""
 
 
 CONSUMER_SETTLE_S = 0.2
@@ -98,6 +107,12 @@ def replay(
     )
     chunk = max(1, int(round(config.chunk_seconds * recording.sfreq)))
     outlet = lsl.StreamOutlet(info, chunk_size=chunk)
+    marker_outlet = None
+    if config.markers:
+        markers_name = config.markers_name or f"{config.name}-markers"
+        marker_outlet = MarkerOutlet(markers_name, f"{config.source_id or config.name}-markers")
+    order_E = np.argsort(recording.events.onsets_E, kind="stable")
+    onsets_E, labels_E = recording.events.onsets_E[order_E], recording.events.labels_E[order_E]
     if config.wait_for_consumer_s > 0 and outlet.wait_for_consumers(config.wait_for_consumer_s):
         time.sleep(CONSUMER_SETTLE_S)
     if on_start is not None:
@@ -108,7 +123,7 @@ def replay(
         if config.seconds is None
         else min(recording.n_samples, int(config.seconds * recording.sfreq))
     )
-    pushed, delays_s, start = 0, [], lsl.local_clock()
+    pushed, delays_s, start, markers = 0, [], lsl.local_clock(), 0
     try:
         while not stop() and (config.loop or pushed < n_play):
             begin = pushed % n_play
@@ -117,12 +132,19 @@ def replay(
             _wait_until(due, lsl.local_clock)
             outlet.push_chunk(samples_TS[begin:end], due)
             delays_s.append(lsl.local_clock() - due)
+            if marker_outlet is not None:
+                for event in range(np.searchsorted(onsets_E, begin), np.searchsorted(onsets_E, end)):
+                    marker_outlet.push(
+                        str(labels_E[event]), start + (pushed + onsets_E[event] - begin) / recording.sfreq
+                    )
+                    markers += 1
             pushed += end - begin
         # Closing at once would cut off the samples still in flight to the inlets.
         time.sleep(LINGER_S)
     except KeyboardInterrupt:
         pass
     finally:
-        del outlet
+        del outlet, marker_outlet
     delays_ms = np.asarray(delays_s or [0.0]) * 1e3
-    return ReplaySummary(pushed, pushed / recording.sfreq, float(np.percentile(delays_ms, 99)), float(delays_ms.max()))
+    p99, longest = float(np.percentile(delays_ms, 99)), float(delays_ms.max())
+    return ReplaySummary(pushed, pushed / recording.sfreq, p99, longest, markers)
