@@ -5,37 +5,23 @@ import json
 
 import numpy as np
 import pytest
-import yaml
 from typer.testing import CliRunner
 
-from constrae import load_config
 from constrae.cli import app
 from constrae.data import EEGConfig, Preprocessing, read_recording
 from constrae.data.trials import trials_of
 from constrae.inference.extractor import FeatureExtractor
 from constrae.io import checkpoint
-from constrae.io.run import start_run
 from constrae.stream.decoder import LinearDecoder
+from small_runs import MOTOR_CHANNELS as CHANNELS
+from small_runs import train_tangent_run
 
-CHANNELS = ["FC3", "FC4", "C3", "Cz", "C4", "CP3", "CP4", "Fz"]
 NEW_USER = "S013"
 
 
 @pytest.fixture(scope="module")
 def population_run(tmp_path_factory, shared_data):
-    folder = tmp_path_factory.mktemp("population")
-    mapping = {
-        "model": {"hidden_size": 8, "activation": "relu"},
-        "train": {"epochs": 2, "batch_size": 32, "val_fraction": 0.0},
-        "data": {
-            "source": "eeg",
-            "subjects": [[str(shared_data / "eegmmidb" / s / f"{s}R04.edf")] for s in ("S001", "S012")],
-            "eeg": {"hop_seconds": 0.5, "channels": CHANNELS, "representation": "tangent_space"},
-        },
-    }
-    (folder / "config.yaml").write_text(yaml.safe_dump(mapping))
-    start_run(load_config(folder / "config.yaml"), folder / "run", progress=False)
-    return folder / "run"
+    return train_tangent_run(tmp_path_factory.mktemp("population") / "run", shared_data, ["S001", "S012"], CHANNELS, 8)
 
 
 def as_npz(recording, path, swap_labels: bool = False):

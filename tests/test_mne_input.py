@@ -9,25 +9,12 @@ from constrae.data import read_recording
 from constrae.data.mne_raw import recording_from_raw
 from constrae.errors import DataError
 from constrae.inference.extractor import FeatureExtractor
+from small_runs import train_tangent_run
 
 
 @pytest.fixture(scope="module")
 def run(tmp_path_factory, shared_data):
-    from constrae import RunConfig
-    from constrae.io.run import start_run
-
-    mapping = {
-        "model": {"hidden_size": 5, "activation": "relu"},
-        "train": {"epochs": 1, "batch_size": 32},
-        "data": {
-            "source": "eeg",
-            "paths": [str(shared_data / "eegmmidb" / "S001" / "S001R04.edf")],
-            "eeg": {"hop_seconds": 0.5, "channels": ["C3", "Cz", "C4"], "representation": "tangent_space"},
-        },
-    }
-    folder = tmp_path_factory.mktemp("mne") / "run"
-    start_run(RunConfig.from_mapping(mapping), folder, progress=False)
-    return folder
+    return train_tangent_run(tmp_path_factory.mktemp("mne") / "run", shared_data, ["S001"], ["C3", "Cz", "C4"], 5)
 
 
 def test_an_mne_raw_encodes_as_the_file_it_was_read_from(run, shared_data):

@@ -16,30 +16,15 @@ from constrae.inference.extractor import FeatureExtractor
 from constrae.io.checkpoint import load_preprocessing
 from constrae.stream.lsl_info import layout_of, make_info
 from constrae.stream.matching import stream_scale
+from small_runs import train_tangent_run
 
 
 @pytest.fixture(scope="module")
 def run(tmp_path_factory, shared_data):
     """A tangent-space AE trained on S001's run 4 as MNE reads it (volts)."""
-    from constrae import RunConfig
-    from constrae.io.run import start_run
-
-    mapping = {
-        "model": {"hidden_size": 6, "activation": "relu"},
-        "train": {"epochs": 2, "batch_size": 32},
-        "data": {
-            "source": "eeg",
-            "paths": [str(shared_data / "eegmmidb" / "S001" / "S001R04.edf")],
-            "eeg": {
-                "hop_seconds": 0.5,
-                "channels": ["C3", "Cz", "C4", "FC3", "FC4"],
-                "representation": "tangent_space",
-            },
-        },
-    }
-    folder = tmp_path_factory.mktemp("units") / "run"
-    start_run(RunConfig.from_mapping(mapping), folder, progress=False)
-    return folder
+    return train_tangent_run(
+        tmp_path_factory.mktemp("units") / "run", shared_data, ["S001"], ["C3", "Cz", "C4", "FC3", "FC4"]
+    )
 
 
 @pytest.fixture(scope="module")

@@ -7,6 +7,7 @@ import yaml
 
 from constrae import load_config
 from constrae.io.run import start_run
+from small_runs import train_tangent_run
 
 CHANNELS = ["FC3", "FC4", "C3", "Cz", "C4", "CP3", "CP4", "Fz"]
 """A subset of the 64 recorded channels: the stream must be read by channel name."""
@@ -97,17 +98,7 @@ def calibrated_run(tmp_path_factory, shared_data):
     from constrae.population.calibrate import calibrate_user
 
     folder = tmp_path_factory.mktemp("population")
-    mapping = {
-        "model": {"hidden_size": 6, "activation": "relu"},
-        "train": {"epochs": 2, "batch_size": 32, "val_fraction": 0.0},
-        "data": {
-            "source": "eeg",
-            "subjects": [[str(shared_data / "eegmmidb" / s / f"{s}R04.edf")] for s in ("S012", "S013")],
-            "eeg": {"window_seconds": 0.5, "channels": CHANNELS, "representation": "tangent_space"},
-        },
-    }
-    (folder / "config.yaml").write_text(yaml.safe_dump(mapping))
-    start_run(load_config(folder / "config.yaml"), folder / "run", progress=False)
+    train_tangent_run(folder / "run", shared_data, ["S012", "S013"], CHANNELS, window_seconds=0.5, hop_seconds=0.25)
     s001 = [shared_data / "eegmmidb" / "S001" / "S001R04.edf"]
     return calibrate_user(folder / "run", s001, ["T1", "T2"], 3, 1.0, folder / "calibrated").out
 
