@@ -151,6 +151,50 @@ def fit_decoder(
     typer.echo(f"wrote {out}: classes {', '.join(decoder.classes)}, 5-fold accuracy {accuracy:.3f}")
 
 
+def bench_online(
+    run_dir: Path = typer.Argument(..., help="Run folder of a model trained on EEG recordings."),
+    recordings: list[Path] = typer.Argument(..., help="Held-out recordings to replay, one session each."),
+    decoder: Path = typer.Option(..., help="Decoder folder (constrae fit-decoder or calibrate)."),
+    train: list[Path] = typer.Option(
+        [], help="Recordings CSP+LDA is fitted on (default: those the decoder was fitted on)."
+    ),
+    label: list[str] = typer.Option(["T1", "T2"], help="The two event labels the decoder tells apart."),
+    hop: float = typer.Option(0.0625, help="Seconds between decisions."),
+    seconds: float = typer.Option(None, help="Replay only the first this many seconds of each recording."),
+    out: Path = typer.Option(Path("reports/online"), help="Folder for online.md, online.json, online_timeline.png."),
+) -> None:
+    """Pseudo-online evaluation: replay each recording in real time, decide as it streams, score the
+    decisions against its cues, next to CSP+LDA on the same windows."""
+    from constrae.errors import ConfigError
+    from constrae.online.bench import bench_online as run
+    from constrae.online.report import table_lines, write_online_report
+
+    train = train or decoder_recordings(decoder)
+    if not train:
+        raise ConfigError("--train: name the recordings CSP+LDA is fitted on (the decoder does not say)")
+    with _warnings_as_lines(), one_thread():
+        rows, sessions = run(run_dir, decoder, recordings, train, label, hop, seconds)
+    for line in table_lines(rows):
+        typer.echo(line)
+    header = (
+        f"Model {run_dir}, decoder {decoder}; CSP+LDA fitted on {', '.join(p.name for p in train)}. Each recording "
+        f"replayed in real time over LSL with its event markers, a decision every {hop:g} s."
+    )
+    for path in write_online_report(rows, sessions, label, out, header):
+        typer.echo(f"wrote {path}")
+
+
+def decoder_recordings(decoder: Path) -> list[Path]:
+    """The recordings a decoder folder says it was fitted on (fit-decoder, or calibrate's record)."""
+    about = json.loads((decoder / "decoder.json").read_text()) if (decoder / "decoder.json").is_file() else {}
+    if "recordings" in about:
+        return [Path(p) for p in about["recordings"]]
+    calibration = decoder / str(about.get("calibration", ""))
+    if about.get("calibration") and calibration.is_file():
+        return [Path(p) for p in json.loads(calibration.read_text())["recordings"]]
+    return []
+
+
 def bench_stream(
     run: list[Path] = typer.Option(
         None,
@@ -179,3 +223,4 @@ def register(app: typer.Typer, bench_app: typer.Typer) -> None:
     app.command()(fail_cleanly(replay))
     app.command(name="fit-decoder")(fail_cleanly(fit_decoder))
     bench_app.command("stream")(fail_cleanly(bench_stream))
+    bench_app.command("online")(fail_cleanly(bench_online))

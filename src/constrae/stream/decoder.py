@@ -49,6 +49,11 @@ class LinearDecoder:
     def n_features(self) -> int:
         return self.W_KH.shape[1]
 
+    def decision_value(self, features_H: np.ndarray) -> float:
+        """For two classes, w . f + b (positive: the second class; LDA's log-odds of it); for
+        more, the largest score."""
+        return float(np.max(self.W_KH @ features_H + self.b_K))
+
     def decide(self, features_H: np.ndarray) -> str:
         scores_K = self.W_KH @ features_H + self.b_K
         if len(self.classes) == 2:
