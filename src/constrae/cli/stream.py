@@ -184,6 +184,41 @@ def bench_online(
         typer.echo(f"wrote {path}")
 
 
+def control(
+    source: str = typer.Option(
+        ..., "--source", help="The served stream's name: reads SOURCE-commands (and SOURCE-markers)."
+    ),
+    label: list[str] = typer.Option(["T1", "T2"], help="The two command labels: left target, right target."),
+    gain: float = typer.Option(1.0, help="Speed at full agreement, target distances per second."),
+    smoothing: float = typer.Option(0.5, help="Time constant of the average of the commands, in seconds."),
+    threshold: float = typer.Option(0.6, help="Agreement below which the cursor does not move."),
+    timeout: float = typer.Option(1.0, help="Stop (velocity 0) when no command came for this many seconds."),
+    duration: float = typer.Option(None, help="Stop after this many seconds (default: until Ctrl-C)."),
+    plot: Path = typer.Option(None, help="At the end, write the cursor's trajectory here (.png)."),
+    json_path: Path = typer.Option(None, "--json", help="At the end, write the summary here as JSON."),
+) -> None:
+    """A simulated effector: a cursor moved towards the commanded target by a smoothing controller,
+    reset at each cue; it stops safely when commands stop."""
+    from constrae.control.cursor import CursorConfig
+    from constrae.control.live import control as drive
+
+    config = CursorConfig(gain, smoothing, threshold, timeout)
+    with stop_on_signals():
+        summary = drive(source, label, config, duration, on_status=lambda line: typer.echo(line, err=True))
+    typer.echo(
+        f"{summary.commands} commands, {summary.cues} cues, {summary.seconds:.1f} s, {summary.stops} stops; "
+        f"ended: {summary.ended}; final position {summary.trajectory[-1].position:+.2f}, velocity 0"
+    )
+    if plot is not None:
+        from constrae.plots.autoencoder import save_figure
+        from constrae.plots.control import trajectory_figure
+
+        typer.echo(f"wrote {save_figure(trajectory_figure(summary.trajectory, label), plot)}")
+    if json_path is not None:
+        document = {**summary._asdict(), "trajectory": [state._asdict() for state in summary.trajectory]}
+        typer.echo(f"wrote {atomic_write_text(json_path, json.dumps(document))}")
+
+
 def decoder_recordings(decoder: Path) -> list[Path]:
     """The recordings a decoder folder says it was fitted on (fit-decoder, or calibrate's record)."""
     about = json.loads((decoder / "decoder.json").read_text()) if (decoder / "decoder.json").is_file() else {}
@@ -224,3 +259,4 @@ def register(app: typer.Typer, bench_app: typer.Typer) -> None:
     app.command(name="fit-decoder")(fail_cleanly(fit_decoder))
     bench_app.command("stream")(fail_cleanly(bench_stream))
     bench_app.command("online")(fail_cleanly(bench_online))
+    app.command("control")(fail_cleanly(control))

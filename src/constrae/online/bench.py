@@ -8,6 +8,8 @@ from typing import NamedTuple
 import numpy as np
 
 from constrae.bench.baselines import csp_lda
+from constrae.control.cursor import CursorConfig
+from constrae.control.simulate import TaskScores, perfect_decisions, run_task
 from constrae.data import Recording, read_recording
 from constrae.data.filters import CausalFilter, design_sos
 from constrae.data.trials import trials_of
@@ -31,6 +33,10 @@ class OnlineRow(NamedTuple):
     """End to end, a window's last sample's time stamp to its codes pushed (the model); NaN for
     the baseline, decided afterwards on the same windows."""
     latency_p99_ms: float
+    effector: TaskScores
+    """The cursor task (``constrae.control``) driven by these decisions."""
+    perfect_effector: TaskScores
+    """The same task with every decision inside a trial right: what a perfect decoder would do."""
 
 
 def causal_windows(recording: Recording, starts_N: np.ndarray, window: int, channels: list[str]) -> np.ndarray:
@@ -78,8 +84,10 @@ def bench_online(
     hop_seconds: float = 0.0625,
     seconds: float | None = None,
     name: str = "constrae-online",
+    effector: CursorConfig | None = None,
 ) -> tuple[list[OnlineRow], list[SessionRecord]]:
     """A model row and a CSP+LDA row per recording, and each recording's session."""
+    effector = effector or CursorConfig()
     extractor, decoder = FeatureExtractor.load(run_dir), LinearDecoder.load(decoder_dir)
     preprocessing = extractor.preprocessing
     window, channels = preprocessing.window, preprocessing.channels
@@ -91,18 +99,15 @@ def bench_online(
         window_s = window / preprocessing.sfreq
         model_offline, csp_offline = offline_accuracies(extractor, decoder, pipeline, recording, classes)
         latency = session.summary.latency
-        rows.append(
-            OnlineRow(
-                path.name,
-                f"constrae ({run_dir.name})",
-                model_offline,
-                score_session(session.decisions, session.cues, classes, window_s, session.end_s),
-                latency.p50_ms,
-                latency.p99_ms,
-            )
-        )
+        perfect = perfect_decisions(session.decisions, session.cues, classes, session.end_s)
+        perfect_task = run_task(perfect, session.cues, classes, effector, session.end_s)
         csp = baseline_decisions(pipeline, recording, session, window, channels, classes)
-        csp_scores = score_session(csp, session.cues, classes, window_s, session.end_s)
-        rows.append(OnlineRow(path.name, "CSP+LDA (same windows)", csp_offline, csp_scores, np.nan, np.nan))
+        for method, decisions, offline, p50, p99 in (
+            (f"constrae ({run_dir.name})", session.decisions, model_offline, latency.p50_ms, latency.p99_ms),
+            ("CSP+LDA (same windows)", csp, csp_offline, np.nan, np.nan),
+        ):
+            scores = score_session(decisions, session.cues, classes, window_s, session.end_s)
+            task = run_task(decisions, session.cues, classes, effector, session.end_s)
+            rows.append(OnlineRow(path.name, method, offline, scores, p50, p99, task, perfect_task))
         sessions.append(session)
     return rows, sessions

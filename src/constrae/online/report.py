@@ -17,6 +17,7 @@ from constrae.plots.autoencoder import save_figure
 COLUMNS = (
     "recording", "method", "offline accuracy", "online accuracy (majority)", "first confident",
     "time to stable (s)", "false activations /min of rest", "decisions/s", "ITR (bits/min)", "latency p50/p99 (ms)",
+    "cursor: targets reached (perfect decoder)", "cursor: median time to target (s)",
 )  # fmt: skip
 TIMELINE_CODES = 3
 
@@ -29,7 +30,9 @@ def table_lines(rows: list[OnlineRow]) -> list[str]:
         lines.append(
             f"| {r.recording} | {r.method} | {r.offline_accuracy:.3f} | {s.majority_accuracy:.3f} "
             f"| {s.first_confident_accuracy:.3f} | {s.time_to_stable_s:.2f} ({s.trials_stable}/{s.trials}) "
-            f"| {s.false_activations_per_min:.1f} | {s.decisions_per_s:.1f} | {s.itr_bits_per_min:.2f} | {latency} |"
+            f"| {s.false_activations_per_min:.1f} | {s.decisions_per_s:.1f} | {s.itr_bits_per_min:.2f} | {latency} "
+            f"| {r.effector.success_rate:.3f} ({r.perfect_effector.success_rate:.3f}) "
+            f"| {r.effector.median_time_to_target_s:.2f} |"
         )
     return lines
 
@@ -61,7 +64,15 @@ def timeline_figure(session: SessionRecord, classes: list[str], title: str) -> F
 def write_online_report(
     rows: list[OnlineRow], sessions: list[SessionRecord], classes: list[str], out: Path, header: str
 ) -> list[Path]:
-    document = [{**r._asdict(), "scores": r.scores._asdict()} for r in rows]
+    document = [
+        {
+            **r._asdict(),
+            "scores": r.scores._asdict(),
+            "effector": r.effector._asdict(),
+            "perfect_effector": r.perfect_effector._asdict(),
+        }
+        for r in rows
+    ]
     figure = timeline_figure(sessions[0], classes, rows[0].recording)
     return [
         atomic_write_text(out / "online.json", json.dumps(nan_as_null(document), indent=2)),
