@@ -22,7 +22,7 @@ class ControlSummary(NamedTuple):
     stops: int
     """Times the commands stopped for longer than the timeout."""
     ended: str
-    """duration, stopped, or commands lost."""
+    """duration, stopped, interrupted (Ctrl-C) or commands lost."""
     trajectory: list[CursorState]
 
 
@@ -56,32 +56,35 @@ def control(
     markers = _inlet(f"{source}-markers", 1.0)
     n_commands = n_cues = stops = 0
     was_stopped, ended = False, "stopped"
-    while not stop():
-        now = lsl.local_clock()
-        if duration_s is not None and now - start >= duration_s:
-            ended = "duration"
-            break
-        try:
-            labels, stamps = commands.pull_chunk(timeout=0.0)
-        except lsl.util.LostError:
-            ended = "commands lost"
-            break
-        for (label,), stamp in zip(labels, stamps):
-            cursor.decide(label, stamp)
-            n_commands += 1
-        if markers is not None:
-            cues, cue_stamps = markers.pull_chunk(timeout=0.0)
-            for (cue,), stamp in zip(cues, cue_stamps):
-                if cue in classes:
-                    cursor.reset(stamp)
-                    n_cues += 1
-        state = cursor.step(now)
-        trajectory.append(state)
-        if state.stopped and not was_stopped and n_commands:
-            stops += 1
-            on_status(f"stopped: no commands for {config.timeout_s} s; velocity 0")
-        was_stopped = state.stopped
-        time.sleep(STEP_S)
+    try:
+        while not stop():
+            now = lsl.local_clock()
+            if duration_s is not None and now - start >= duration_s:
+                ended = "duration"
+                break
+            try:
+                labels, stamps = commands.pull_chunk(timeout=0.0)
+            except lsl.util.LostError:
+                ended = "commands lost"
+                break
+            for (label,), stamp in zip(labels, stamps):
+                cursor.decide(label, stamp)
+                n_commands += 1
+            if markers is not None:
+                cues, cue_stamps = markers.pull_chunk(timeout=0.0)
+                for (cue,), stamp in zip(cues, cue_stamps):
+                    if cue in classes:
+                        cursor.reset(stamp)
+                        n_cues += 1
+            state = cursor.step(now)
+            trajectory.append(state)
+            if state.stopped and not was_stopped and n_commands:
+                stops += 1
+                on_status(f"stopped: no commands for {config.timeout_s} s; velocity 0")
+            was_stopped = state.stopped
+            time.sleep(STEP_S)
+    except KeyboardInterrupt:
+        ended = "interrupted"
     final = cursor.step(lsl.local_clock())
     trajectory.append(final._replace(velocity=0.0))
     return ControlSummary(n_commands, n_cues, trajectory[-1].time_s - start, stops, ended, trajectory)
