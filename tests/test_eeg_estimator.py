@@ -64,3 +64,32 @@ def test_it_is_a_step_of_a_cross_validated_pipeline(s001):
     pipeline = make_pipeline(EEGAutoencoder(hidden_size=8, epochs=3, random_state=0), LinearDiscriminantAnalysis())
     scores = cross_val_score(pipeline, epochs.get_data(), epochs.events[:, 2], cv=2)
     assert scores.shape == (2,) and ((0 <= scores) & (scores <= 1)).all()
+
+
+def test_a_pretrained_run_is_used_as_it_is_and_only_the_alignment_is_fitted(s001, shared_data, tmp_path):
+    """Two-second epochs through a population run of 1 s windows: the codes are the mean of the
+    three half-overlapping windows' codes, through an alignment fitted on those windows; labels
+    play no part."""
+    from constrae.data import Preprocessing
+    from constrae.inference.extractor import FeatureExtractor
+    from constrae.io.checkpoint import load_model, load_population
+    from small_runs import MOTOR_CHANNELS, train_tangent_run
+
+    run = train_tangent_run(tmp_path / "population", shared_data, ["S012", "S013"], MOTOR_CHANNELS)
+    raw, _ = s001
+    events, _ = mne.events_from_annotations(raw, event_id={"T1": 1, "T2": 2}, verbose="error")
+    epochs = mne.Epochs(raw, events, tmin=0.5, tmax=2.5 - 1 / 160, baseline=None, preload=True, verbose="error")
+    X, y = epochs.get_data(), epochs.events[:, 2]
+    model = EEGAutoencoder(pretrained=str(run), sfreq=160.0, ch_names=MOTOR_CHANNELS).fit(X, y)
+    codes_NH = model.transform(X)
+    pieces = [X[:, :, start : start + 160] for start in (0, 80, 160)]
+    config = load_population(run)[0].config
+    config.l_freq = config.h_freq = None
+    expected_alignment = Preprocessing.from_windows(np.concatenate(pieces), config, 160.0, MOTOR_CHANNELS)
+    np.testing.assert_allclose(model.preprocessing_.reference_inv_sqrt_CC, expected_alignment.reference_inv_sqrt_CC)
+    trained, _ = load_model(run)
+    extractor = FeatureExtractor(trained, model.preprocessing_)
+    expected_NH = np.mean([extractor.encode_windows(piece) for piece in pieces], axis=0)
+    np.testing.assert_allclose(codes_NH, expected_NH, rtol=1e-5, atol=1e-6)
+    shuffled = EEGAutoencoder(pretrained=str(run), sfreq=160.0, ch_names=MOTOR_CHANNELS).fit(X, y[::-1])
+    np.testing.assert_array_equal(shuffled.transform(X), codes_NH)

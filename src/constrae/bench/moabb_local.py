@@ -36,9 +36,11 @@ def local_eegbci(subject_dirs: list[Path], task: str, scratch: Path) -> list[int
     return numbers
 
 
-def moabb_pipelines(hidden_size: int = 64) -> dict:
+def moabb_pipelines(hidden_size: int = 64, pretrained: Path | None = None, sfreq: float = 160.0) -> dict:
     """MOABB's CSP+LDA and TS+LR (its pipelines/CSP.yml and TSLR.yml) and constrae's tangent-space
-    AE + shrinkage LDA (the AE trained on each fold's training epochs, without labels)."""
+    AE + shrinkage LDA (the AE trained on each fold's training epochs, without labels); with
+    ``pretrained`` (a run, e.g. a population run that never saw the evaluated people) also that
+    run's model + shrinkage LDA, only the person's alignment fitted per fold."""
     from pyriemann.estimation import Covariances
     from pyriemann.spatialfilters import CSP
     from pyriemann.tangentspace import TangentSpace
@@ -48,7 +50,7 @@ def moabb_pipelines(hidden_size: int = 64) -> dict:
 
     from constrae.estimators import EEGAutoencoder
 
-    return {
+    pipelines = {
         "CSP+LDA (MOABB)": make_pipeline(Covariances("oas"), CSP(nfilter=6), LinearDiscriminantAnalysis()),
         "TS+LR (MOABB)": make_pipeline(Covariances("oas"), TangentSpace(metric="riemann"), LogisticRegression(C=1.0)),
         "constrae AE (tangent) + LDA": make_pipeline(
@@ -56,6 +58,12 @@ def moabb_pipelines(hidden_size: int = 64) -> dict:
             LinearDiscriminantAnalysis(solver="lsqr", shrinkage="auto"),
         ),
     }
+    if pretrained is not None:
+        pipelines["constrae pretrained AE + LDA"] = make_pipeline(
+            EEGAutoencoder(pretrained=str(pretrained), sfreq=sfreq),
+            LinearDiscriminantAnalysis(solver="lsqr", shrinkage="auto"),
+        )
+    return pipelines
 
 
 def moabb_paradigm_and_dataset(task: str, subjects: list[int]):

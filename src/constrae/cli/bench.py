@@ -114,16 +114,19 @@ def bench_moabb(
     ),
     task: str = typer.Option("imagery_left_right", help="imagery_left_right or imagery_fists_feet."),
     out: Path = typer.Option(Path("reports/moabb"), help="Folder for moabb_TASK.md and moabb_TASK.csv."),
+    pretrained: Path = typer.Option(
+        None, help="Also a pretrained run (a population run that never saw these subjects) + LDA."
+    ),
 ) -> None:
     """MOABB's within-session evaluation (5 folds, ROC-AUC) on local files: its CSP+LDA and tangent
     space + LR against constrae's EEGAutoencoder + LDA, nothing downloaded."""
     import tempfile
 
-    from constrae.bench.moabb_local import evaluate_with_moabb, moabb_table_lines
+    from constrae.bench.moabb_local import evaluate_with_moabb, moabb_pipelines, moabb_table_lines
     from constrae.io.atomic import atomic_write_text
 
     with tempfile.TemporaryDirectory(prefix="constrae-moabb-") as scratch:
-        results = evaluate_with_moabb(subject, task, Path(scratch))
+        results = evaluate_with_moabb(subject, task, Path(scratch), moabb_pipelines(pretrained=pretrained))
     lines = moabb_table_lines(results, task)
     for line in lines:
         typer.echo(line)

@@ -5,6 +5,8 @@ channels, times) arrays; ``transform`` gives one code vector per epoch (per wind
 Shapes: ``n`` epochs, ``c`` channels, ``t`` samples per epoch, ``h`` codes.
 """
 
+import dataclasses
+
 import numpy as np
 import torch
 from sklearn.base import BaseEstimator, ClassNamePrefixFeaturesOutMixin, TransformerMixin
@@ -16,8 +18,10 @@ from constrae.core.config import ModelConfig, RunConfig, TrainConfig
 from constrae.core.trainer import Trainer
 from constrae.data import EEGConfig, Preprocessing
 from constrae.data.units import conversion, warn_if_rescaled
+from constrae.errors import CheckpointError, DataError
 from constrae.estimators.eeg_inputs import channel_names, eeg_windows, in_order
 from constrae.inference.extractor import FeatureExtractor
+from constrae.io import checkpoint
 
 
 class EEGAutoencoder(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEstimator):
@@ -32,6 +36,10 @@ class EEGAutoencoder(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEsti
     objects carry theirs); a fitted estimator reads new MNE objects by channel name, converts
     them to its training units when it knows both (MNE holds volts), and warns when an input's
     amplitude is a hundred times off the training data's (an array in microvolts, say).
+
+    ``pretrained`` (a run folder, e.g. a population run) uses that run's model as it is: ``fit``
+    only fits the new person's alignment on the epochs it is given (no labels), and each epoch's
+    codes are the mean over its windows of the model's length.
 
     Example:
         >>> ae = EEGAutoencoder(hidden_size=16, constraints=[{"name": "l1_codes", "lam": 1e-3}], epochs=5)
@@ -57,6 +65,7 @@ class EEGAutoencoder(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEsti
         ch_names=None,
         random_state=None,
         verbose=False,
+        pretrained=None,
     ):
         self.hidden_size = hidden_size
         self.activation = activation
@@ -74,6 +83,7 @@ class EEGAutoencoder(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEsti
         self.ch_names = ch_names
         self.random_state = random_state
         self.verbose = verbose
+        self.pretrained = pretrained
 
     def _windows(self, X):
         return eeg_windows(X, self.sfreq, self.ch_names, self.window_seconds, self.hop_seconds)
@@ -98,6 +108,8 @@ class EEGAutoencoder(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEsti
         )
 
     def fit(self, X, y=None):
+        if self.pretrained is not None:
+            return self._fit_alignment(X)
         windows = self._windows(X)
         windows_NCW = windows.windows_NCW
         n, c, t = windows_NCW.shape
@@ -119,21 +131,57 @@ class EEGAutoencoder(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEsti
             torch.from_numpy(inputs)
         )
         self.model_.eval()
-        self.n_features_in_ = c * t
+        self.n_features_in_, self.epoch_samples_ = c * t, t
         self._n_features_out = self.hidden_size
         return self
 
+    def _fit_alignment(self, X):
+        """With ``pretrained``: the run's model as it is, and only the alignment (channel
+        standardisation, tangent reference) fitted on the windows of ``X``, without labels."""
+        model, run_config = checkpoint.load_model(self.pretrained)
+        population = checkpoint.load_population(self.pretrained)
+        trained = population[0] if population else checkpoint.load_preprocessing(self.pretrained)
+        if trained is None:
+            raise CheckpointError(f"{self.pretrained}: not a run trained on EEG recordings")
+        windows = self._windows(X)
+        if not np.isclose(windows.sfreq, trained.sfreq):
+            raise DataError(f"EEG input at {windows.sfreq} Hz; {self.pretrained} was trained at {trained.sfreq} Hz")
+        n, c, t = windows.windows_NCW.shape
+        parts_NCW = in_order(windows, trained.channels, t)
+        config = dataclasses.replace(trained.config, l_freq=None, h_freq=None, notch=None)
+        pieces_MCW = sub_windows(parts_NCW * conversion(windows.units, trained.units), trained.window)
+        self.preprocessing_ = Preprocessing.from_windows(
+            pieces_MCW, config, trained.sfreq, trained.channels, trained.units
+        )
+        self.model_, self.config_ = model.eval(), run_config
+        self.n_features_in_, self.epoch_samples_ = c * t, t
+        self._n_features_out = model.config.hidden_size
+        return self
+
     def transform(self, X):
+        """One code vector per epoch: the mean of its windows' codes (one window when the model
+        was trained here; sub-windows of a pretrained model's length, half overlapping, otherwise)."""
         check_is_fitted(self)
         windows = self._windows(X)
-        windows_NCW = in_order(windows, self.preprocessing_.channels, self.preprocessing_.window)
-        windows_NCW = windows_NCW * conversion(windows.units, self.preprocessing_.units)
-        warn_if_rescaled(windows_NCW, self.preprocessing_.channel_std_C, self.preprocessing_.units, "EEG input X")
-        codes_NH = FeatureExtractor(self.model_, self.preprocessing_).encode_windows(windows_NCW)
-        return np.asarray(codes_NH, dtype=np.float32)
+        epochs_NCT = in_order(windows, self.preprocessing_.channels, self.epoch_samples_)
+        epochs_NCT = epochs_NCT * conversion(windows.units, self.preprocessing_.units)
+        pieces_MCW = sub_windows(epochs_NCT, self.preprocessing_.window)
+        warn_if_rescaled(pieces_MCW, self.preprocessing_.channel_std_C, self.preprocessing_.units, "EEG input X")
+        codes_MH = FeatureExtractor(self.model_, self.preprocessing_).encode_windows(pieces_MCW)
+        codes_NSH = np.asarray(codes_MH, dtype=np.float32).reshape(len(epochs_NCT), -1, codes_MH.shape[1])
+        return codes_NSH.mean(axis=1)
 
     def __sklearn_tags__(self):
         tags = super().__sklearn_tags__()
         tags.input_tags.three_d_array = True
         tags.transformer_tags.preserves_dtype = ["float32"]
         return tags
+
+
+def sub_windows(epochs_NCT: np.ndarray, window: int) -> np.ndarray:
+    """(n s, c, window): each epoch's windows every window // 2 samples, epoch by epoch."""
+    n, c, t = epochs_NCT.shape
+    if t < window:
+        raise DataError(f"EEG epochs of {t} samples are shorter than the model's {window}-sample window")
+    starts_S = np.arange(0, t - window + 1, max(1, window // 2))
+    return np.stack([epochs_NCT[:, :, s : s + window] for s in starts_S], axis=1).reshape(n * len(starts_S), c, window)
