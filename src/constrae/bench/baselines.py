@@ -11,6 +11,10 @@ from sklearn.discriminant_analysis import LinearDiscriminantAnalysis
 from sklearn.linear_model import LogisticRegression
 from sklearn.pipeline import Pipeline, make_pipeline
 
+from constrae.data import EEGConfig, Recording
+from constrae.data.filters import CausalFilter, design_sos
+from constrae.data.windows import windows_at
+
 CSP_COMPONENTS = 4
 
 
@@ -54,6 +58,19 @@ def mne_protocol_epochs(
     names = {code: label for label, code in event_id.items()}
     cropped = epochs.copy().crop(tmin=offset_seconds, tmax=offset_seconds + trial_seconds)
     return cropped.get_data(copy=False), np.array([names[c] for c in epochs.events[:, -1]])
+
+
+def causal_band_windows(
+    recording: Recording, starts_N: np.ndarray, window: int, channels: list[str] | None = None
+) -> np.ndarray:
+    """``recording``'s channels (all, or ``channels`` in that order) band-passed causally from its
+    start as constrae streams (the default ``EEGConfig`` band and order), cut at ``starts_N``."""
+    band = EEGConfig()
+    signals_CT = recording.signals_CT
+    if channels is not None:
+        signals_CT = signals_CT[[recording.channels.index(name) for name in channels]]
+    sos = design_sos(recording.sfreq, band.l_freq, band.h_freq, None, band.filter_order)
+    return windows_at(CausalFilter(sos, len(signals_CT))(signals_CT), starts_N, window)
 
 
 def csp_lda() -> Pipeline:

@@ -20,7 +20,13 @@ from sklearn.metrics import roc_auc_score
 from sklearn.model_selection import ShuffleSplit
 from tqdm.auto import tqdm
 
-from constrae.bench.baselines import CSP_COMPONENTS, csp_lda, mne_protocol_epochs, tangent_space_lr
+from constrae.bench.baselines import (
+    CSP_COMPONENTS,
+    causal_band_windows,
+    csp_lda,
+    mne_protocol_epochs,
+    tangent_space_lr,
+)
 from constrae.bench.linear_decision import DeployedDecoder
 from constrae.bench.tasks import LoadedTask
 from constrae.bench.timing import time_calls
@@ -28,10 +34,8 @@ from constrae.bench.variants import CLASSIFIERS, AEVariant, train_autoencoder, t
 from constrae.constraints.distillation import Teacher
 from constrae.core.model import Autoencoder
 from constrae.data import EEGConfig, Preprocessing
-from constrae.data.filters import CausalFilter, design_sos
 from constrae.data.preprocessing import Representation
 from constrae.data.trials import classes_inside
-from constrae.data.windows import windows_at
 from constrae.errors import DataError
 from constrae.inference.threads import one_thread
 
@@ -97,15 +101,8 @@ def baseline_rows(task: LoadedTask, y_N: np.ndarray, splits) -> list[DecodeRow]:
             f"{task.name}: MNE's epochs ({len(mne_labels_N)}) do not line up with the trials "
             f"({len(task.trials.labels_N)})"
         )
-    band = EEGConfig()
-
-    def causal_windows(rec, starts_N):
-        sos = design_sos(rec.sfreq, band.l_freq, band.h_freq, None, band.filter_order)
-        return windows_at(
-            CausalFilter(sos, len(rec.channels))(rec.signals_CT), starts_N, int(round(task.trial_seconds * rec.sfreq))
-        )
-
-    causal_NCW = task.trials.gather(task.recordings, causal_windows)
+    window = int(round(task.trial_seconds * task.recordings[0].sfreq))
+    causal_NCW = task.trials.gather(task.recordings, functools.partial(causal_band_windows, window=window))
     rows = []
     n_channels = epochs_NCW.shape[1]
     for method, make, X, features in (

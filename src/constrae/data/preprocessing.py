@@ -64,20 +64,27 @@ class EEGConfig:
         )
 
 
+SINGULAR = "its covariance is singular, so it has no tangent vector; a flat channel, or fewer samples than channels"
+
+
 def singular_covariances(covariances_NCC: np.ndarray) -> None:
     """DataError naming the first window whose covariance has no tangent vector (not positive definite)."""
     smallest_N = np.linalg.eigvalsh(covariances_NCC)[:, 0] if len(covariances_NCC) else np.zeros(0)
     bad_N = ~(smallest_N > 0)
     if bad_N.any():
-        raise DataError(
-            f"window {int(np.argmax(bad_N))} (of {len(bad_N)}): its covariance is singular, so it has no tangent "
-            "vector; a flat channel, or fewer samples than channels"
-        )
+        raise DataError(f"window {int(np.argmax(bad_N))} (of {len(bad_N)}): {SINGULAR}")
 
 
 def finite_tangent_vectors(covariances_NCC: np.ndarray, reference_inv_sqrt_CC: np.ndarray) -> np.ndarray:
-    singular_covariances(covariances_NCC)
-    return tangent_vectors(covariances_NCC, reference_inv_sqrt_CC)
+    """``tangent_vectors``, or the DataError of ``singular_covariances``: read from the vectors
+    themselves (the log of a zero eigenvalue is not finite), so a decision pays no second
+    eigendecomposition."""
+    with np.errstate(divide="ignore", invalid="ignore"):
+        vectors_NM = tangent_vectors(covariances_NCC, reference_inv_sqrt_CC)
+    bad_N = ~np.isfinite(vectors_NM).all(axis=1)
+    if bad_N.any():
+        raise DataError(f"window {int(np.argmax(bad_N))} (of {len(bad_N)}): {SINGULAR}")
+    return vectors_NM
 
 
 @dataclasses.dataclass

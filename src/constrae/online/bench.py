@@ -7,13 +7,11 @@ from typing import NamedTuple
 
 import numpy as np
 
-from constrae.bench.baselines import csp_lda
+from constrae.bench.baselines import causal_band_windows, csp_lda
 from constrae.control.cursor import CursorConfig
 from constrae.control.simulate import TaskScores, perfect_decisions, run_task
 from constrae.data import Recording, read_recording
-from constrae.data.filters import CausalFilter, design_sos
 from constrae.data.trials import trials_of
-from constrae.data.windows import windows_at
 from constrae.inference.extractor import FeatureExtractor
 from constrae.online.scoring import Decision, OnlineScores, score_session
 from constrae.online.session import SessionRecord, record_session
@@ -39,24 +37,16 @@ class OnlineRow(NamedTuple):
     """The same task with every decision inside a trial right: what a perfect decoder would do."""
 
 
-def causal_windows(recording: Recording, starts_N: np.ndarray, window: int, channels: list[str]) -> np.ndarray:
-    """The model's channels of ``recording``, band-passed 7-30 Hz causally from its start, cut at ``starts_N``."""
-    index = [recording.channels.index(name) for name in channels]
-    signals_CT = recording.signals_CT[index]
-    sos = design_sos(recording.sfreq, 7.0, 30.0, None, 4)
-    return windows_at(CausalFilter(sos, len(index))(signals_CT), starts_N, window)
-
-
 def fitted_csp_lda(train: list[Path], classes: list[str], window: int, channels: list[str]):
     recordings = [read_recording(path) for path in train]
     trials = trials_of(recordings, classes, TRIAL_OFFSET_S, window)
-    windows_NCW = trials.gather(recordings, lambda rec, starts: causal_windows(rec, starts, window, channels))
+    windows_NCW = trials.gather(recordings, lambda rec, starts: causal_band_windows(rec, starts, window, channels))
     return csp_lda().fit(windows_NCW, (trials.labels_N == classes[1]).astype(int))
 
 
 def baseline_decisions(pipeline, recording: Recording, session: SessionRecord, window: int, channels, classes):
     """CSP+LDA's decision on each window the model decided on, with the same time stamp."""
-    windows_NCW = causal_windows(recording, session.last_samples - window + 1, window, channels)
+    windows_NCW = causal_band_windows(recording, session.last_samples - window + 1, window, channels)
     values_D = pipeline.decision_function(windows_NCW)
     return [
         Decision(d.timestamp_s, classes[int(value > 0)], float(value))
@@ -70,7 +60,7 @@ def offline_accuracies(extractor, decoder, pipeline, recording: Recording, class
     trials = trials_of([recording], classes, TRIAL_OFFSET_S, window)
     codes_NH = extractor.transform_recording(recording, trials.starts_N)
     model = np.mean([decoder.decide(f) == label for f, label in zip(codes_NH, trials.labels_N, strict=True)])
-    windows_NCW = causal_windows(recording, trials.starts_N, window, extractor.preprocessing.channels)
+    windows_NCW = causal_band_windows(recording, trials.starts_N, window, extractor.preprocessing.channels)
     predicted_N = np.array(classes)[(pipeline.decision_function(windows_NCW) > 0).astype(int)]
     return float(model), float(np.mean(predicted_N == trials.labels_N))
 

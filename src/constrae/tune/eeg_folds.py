@@ -5,7 +5,7 @@ the fold's training windows only and does not depend on the trial, so a worker f
 and keeps it for every trial it runs. Shapes: ``n`` trials, ``b`` windows, ``f`` features.
 """
 
-import functools
+import json
 from pathlib import Path
 from typing import NamedTuple
 
@@ -18,8 +18,8 @@ from constrae.core.build import build
 from constrae.core.config import RunConfig
 from constrae.core.trainer import Trainer
 from constrae.data import EEGConfig, Preprocessing
-from constrae.data.preprocessing import Representation
 from constrae.errors import ConfigError
+from constrae.io.mappings import to_dict
 from constrae.io.run import with_input_size
 from constrae.tune.evaluation import EvaluationConfig
 from constrae.tune.measure import EpochHook, encode_latency_us, train_fvu_l0
@@ -61,50 +61,25 @@ def evaluation_task(evaluation: EvaluationConfig) -> LoadedTask:
     return load_task(evaluation.task, Path(evaluation.subject))
 
 
+FOLD_CACHE: dict[str, list[Fold]] = {}
+"""Each evaluation's folds, by its settings: a worker preprocesses them once for all its trials."""
+
+
 def folds_of(evaluation: EvaluationConfig) -> list[Fold]:
     """Every fold's preprocessed inputs, computed once per process."""
-    recordings = tuple(evaluation.recordings) if evaluation.recordings else None
-    labels = tuple(evaluation.labels)
-    return _folds(
-        evaluation.subject,
-        evaluation.task,
-        recordings,
-        labels,
-        evaluation.trial_start,
-        evaluation.trial_seconds,
-        evaluation.folds,
-        evaluation.representation,
-    )
+    key = json.dumps(to_dict(evaluation), sort_keys=True)
+    if key not in FOLD_CACHE:
+        FOLD_CACHE[key] = preprocessed_folds(evaluation)
+    return FOLD_CACHE[key]
 
 
-@functools.cache
-def _folds(
-    subject: str | None,
-    task_name: str,
-    recordings: tuple[str, ...] | None,
-    labels: tuple[str, ...],
-    trial_start: float,
-    trial_seconds: float,
-    folds: int,
-    representation: Representation,
-) -> list[Fold]:
-    evaluation = EvaluationConfig(
-        kind="eeg",
-        subject=subject if recordings is None else None,
-        task=task_name,
-        recordings=list(recordings) if recordings else None,
-        labels=list(labels),
-        trial_start=trial_start,
-        trial_seconds=trial_seconds,
-        folds=folds,
-        representation=representation,
-    )
+def preprocessed_folds(evaluation: EvaluationConfig) -> list[Fold]:
     task = evaluation_task(evaluation)
     trials = task.trials
     y_N = (trials.labels_N == task.classes[1]).astype(int)
     config = eeg_config(evaluation)
     result = []
-    for train_N, test_N in splits_for(len(y_N), folds):
+    for train_N, test_N in splits_for(len(y_N), evaluation.folds):
         spans = [trials.spans_in(i, test_N) for i in range(len(task.recordings))]
         preprocessing = Preprocessing.fit(task.recordings, config, spans)
         X_train = np.concatenate(
