@@ -14,7 +14,7 @@ from constrae.discrete.bits import (
     unpack_bits,
 )
 from constrae.errors import DataError
-from constrae.inference.numpy_backend import NumpyEncoder
+from constrae.inference.numpy_from_torch import numpy_encoder
 
 
 def test_unit_zero_is_the_most_significant_bit_and_the_last_byte_is_zero_padded():
@@ -90,7 +90,7 @@ def test_torch_and_numpy_encoders_give_the_same_uint8_bits(params):
     assert np.array_equal(
         bits, (pre_BH >= (model.activation.threshold_H if params.get("learn_threshold") else 0)).numpy()
     )
-    fast = NumpyEncoder.from_model(model)
+    fast = numpy_encoder(model)
     assert np.array_equal(fast(x_BN.numpy()), bits)
     assert np.array_equal(fast(x_BN[:1].numpy()), bits[:1])
 

@@ -11,7 +11,7 @@ from constrae.cli import app
 from constrae.data import EEGConfig, Preprocessing, read_recording
 from constrae.data.trials import trials_of
 from constrae.inference.extractor import FeatureExtractor
-from constrae.io import checkpoint
+from constrae.io import run_folder
 from constrae.stream.decoder import LinearDecoder
 from small_runs import MOTOR_CHANNELS as CHANNELS
 from small_runs import train_tangent_run
@@ -62,7 +62,7 @@ def test_the_calibrated_folder_aligns_on_the_users_windows_and_decides_as_lda_on
     expected = Preprocessing.fit(
         [read_recording(path)], EEGConfig(hop_seconds=0.5, channels=CHANNELS, representation="tangent_space")
     )
-    assert checkpoint.load_preprocessing(out).to_mapping() == expected.to_mapping()
+    assert run_folder.load_preprocessing(out).to_mapping() == expected.to_mapping()
     extractor = FeatureExtractor.load(out)
     trials = trials_of([new_user], ["T1", "T2"], 1.0, extractor.preprocessing.window)
     first = np.sort(np.concatenate([np.flatnonzero(trials.labels_N == c)[:3] for c in ("T1", "T2")]))
@@ -79,7 +79,7 @@ def test_the_calibrated_folder_aligns_on_the_users_windows_and_decides_as_lda_on
 def test_poisoned_labels_change_the_decoder_but_not_the_alignment(population_run, new_user, tmp_path):
     honest = calibrate(population_run, as_npz(new_user, tmp_path / "a.npz"), tmp_path / "honest")
     swapped = calibrate(population_run, as_npz(new_user, tmp_path / "b.npz", swap_labels=True), tmp_path / "swapped")
-    assert checkpoint.load_preprocessing(swapped).to_mapping() == checkpoint.load_preprocessing(honest).to_mapping()
+    assert run_folder.load_preprocessing(swapped).to_mapping() == run_folder.load_preprocessing(honest).to_mapping()
     features_NH = FeatureExtractor.load(honest).transform_recording(new_user)
     flipped = {"T1": "T2", "T2": "T1"}
     honest_decisions = [LinearDecoder.load(honest).decide(f) for f in features_NH]

@@ -8,7 +8,8 @@ import torch
 
 from constrae import RunConfig, build, load_model
 from constrae.errors import CheckpointError
-from constrae.io.checkpoint import CONFIG_FILE, MODEL_FILE, save_model
+from constrae.io.checkpoint import save_model
+from constrae.io.run_folder import CONFIG_FILE, MODEL_FILE
 
 CONSTRAINED = {
     "model": {"input_size": 12, "hidden_size": 6, "tied": True},

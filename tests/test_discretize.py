@@ -16,8 +16,9 @@ from constrae.data import read_recording
 from constrae.data.loading import load_training_data
 from constrae.discrete.phase2 import Phase2Config, discretize
 from constrae.inference.extractor import FeatureExtractor
-from constrae.io.checkpoint import load_model, load_preprocessing, read_metrics
+from constrae.io.checkpoint import load_model
 from constrae.io.run import start_run
+from constrae.io.run_folder import load_preprocessing, read_metrics
 
 runner = CliRunner()
 

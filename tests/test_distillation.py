@@ -13,7 +13,7 @@ from constrae.core.build import build
 from constrae.core.config import RunConfig
 from constrae.data import read_recording
 from constrae.errors import CheckpointError, ConfigError
-from constrae.io import checkpoint
+from constrae.io import checkpoint, run_folder
 from constrae.io.run import start_run
 from constrae.io.teacher import load_teacher
 
@@ -74,10 +74,10 @@ def test_the_student_gets_closer_to_the_teacher_on_held_out_windows(shared_data,
     start_run(config, tmp_path / "student", progress=False)
     teacher = load_teacher(teacher_run)
     student, _ = checkpoint.load_model(tmp_path / "student")
-    preprocessing = checkpoint.load_preprocessing(tmp_path / "student")
+    preprocessing = run_folder.load_preprocessing(tmp_path / "student")
     assert preprocessing is not None and preprocessing.config.representation == "raw"
     # The teacher's preprocessing, reused: same channels, filter, window and standardisation.
-    teacher_mapping = json.loads((teacher_run / checkpoint.PREPROCESSING_FILE).read_text())
+    teacher_mapping = json.loads((teacher_run / run_folder.PREPROCESSING_FILE).read_text())
     for key in ("channels", "channel_mean", "channel_std", "sfreq"):
         assert preprocessing.to_mapping()[key] == teacher_mapping[key]
     S001 = shared_data / "eegmmidb" / "S001"

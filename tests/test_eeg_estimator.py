@@ -72,7 +72,8 @@ def test_a_pretrained_run_is_used_as_it_is_and_only_the_alignment_is_fitted(s001
     play no part."""
     from constrae.data import Preprocessing
     from constrae.inference.extractor import FeatureExtractor
-    from constrae.io.checkpoint import load_model, load_population
+    from constrae.io.checkpoint import load_model
+    from constrae.io.run_folder import load_population
     from small_runs import MOTOR_CHANNELS, train_tangent_run
 
     run = train_tangent_run(tmp_path / "population", shared_data, ["S012", "S013"], MOTOR_CHANNELS)
@@ -88,7 +89,7 @@ def test_a_pretrained_run_is_used_as_it_is_and_only_the_alignment_is_fitted(s001
     expected_alignment = Preprocessing.from_windows(np.concatenate(pieces), config, 160.0, MOTOR_CHANNELS)
     np.testing.assert_allclose(model.preprocessing_.reference_inv_sqrt_CC, expected_alignment.reference_inv_sqrt_CC)
     trained, _ = load_model(run)
-    extractor = FeatureExtractor(trained, model.preprocessing_)
+    extractor = FeatureExtractor.from_model(trained, model.preprocessing_)
     expected_NH = np.mean([extractor.encode_windows(piece) for piece in pieces], axis=0)
     np.testing.assert_allclose(codes_NH, expected_NH, rtol=1e-5, atol=1e-6)
     shuffled = EEGAutoencoder(pretrained=str(run), sfreq=160.0, ch_names=MOTOR_CHANNELS).fit(X, y[::-1])

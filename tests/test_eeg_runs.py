@@ -14,8 +14,9 @@ from constrae.data import read_recording
 from constrae.data.loading import load_training_data
 from constrae.errors import CheckpointError
 from constrae.inference.extractor import FeatureExtractor
-from constrae.io.checkpoint import load_preprocessing, save_model
+from constrae.io.checkpoint import save_model
 from constrae.io.run import start_run, with_input_size
+from constrae.io.run_folder import load_preprocessing
 
 CHANNELS = ["FC3", "FC4", "C3", "Cz", "C4", "CP3", "CP4", "Fz"]
 
@@ -65,7 +66,7 @@ def test_saved_folder_encodes_a_new_edf_like_the_in_memory_model(eeg_config_file
     model, objective = build(config)
     Trainer(model, objective, config, progress=False).fit(torch.from_numpy(X))
     new_recording = read_recording(shared_data / "eegmmidb" / "S001" / "S001R08.edf")
-    in_memory = FeatureExtractor(model, preprocessing).transform_recording(new_recording)
+    in_memory = FeatureExtractor.from_model(model, preprocessing).transform_recording(new_recording)
     from_folder = FeatureExtractor.load(eeg_run).transform_recording(new_recording)
     assert in_memory.shape == ((new_recording.n_samples - 80) // 40 + 1, 8)
     np.testing.assert_array_equal(from_folder, in_memory)

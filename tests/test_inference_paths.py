@@ -13,7 +13,8 @@ from constrae.core.model import CodeGate
 from constrae.core.trainer import Trainer
 from constrae.errors import DataError, UnsupportedError
 from constrae.inference.int8 import INT8_TOLERANCE, quantize_int8
-from constrae.inference.numpy_backend import FOLDS, NumpyEncoder
+from constrae.inference.numpy_backend import FOLDS
+from constrae.inference.numpy_from_torch import numpy_encoder
 from constrae.inference.onnx_backend import OnnxEncoder, export_onnx
 
 CHANNELS, SAMPLES, HIDDEN = 64, 160, 48
@@ -71,7 +72,7 @@ def test_numpy_path_matches_torch_for_every_fold_and_batch_size(variant, windows
     model = trained(*variant, windows_BN)
     folds = FOLDS if variant[0] == "spatiotemporal" else ("none",)
     for fold in folds:
-        encode = NumpyEncoder.from_model(model, fold=fold)
+        encode = numpy_encoder(model, fold=fold)
         for x_BN in (windows_BN[:7], windows_BN[7:8]):
             codes_BH = encode(x_BN)
             assert codes_BH.dtype == np.float32 and codes_BH.shape == (len(x_BN), HIDDEN)
@@ -87,7 +88,7 @@ def test_folded_standardisation_takes_raw_windows(encoder, windows_BN):
     std_C = rng.uniform(5e-6, 40e-6, CHANNELS).astype(np.float32)
     raw_BN = windows_BN[:5] * np.repeat(std_C, SAMPLES) + np.repeat(mean_C, SAMPLES)
     for fold in FOLDS if encoder == "spatiotemporal" else ("none",):
-        encode = NumpyEncoder.from_model(model, fold=fold, channel_mean=mean_C, channel_std=std_C)
+        encode = numpy_encoder(model, fold=fold, channel_mean=mean_C, channel_std=std_C)
         for x_BN, expected_BH in ((raw_BN, windows_BN[:5]), (raw_BN[:1], windows_BN[:1])):
             np.testing.assert_allclose(encode(x_BN), torch_codes(model, expected_BH), atol=1e-5, err_msg=fold)
 
@@ -147,17 +148,17 @@ def test_numpy_path_refuses_what_it_cannot_run_by_name(part, replacement, named)
     model, _ = build(RunConfig(model=ModelConfig(input_size=CHANNELS * SAMPLES, hidden_size=HIDDEN)))
     setattr(model, part, replacement)
     with pytest.raises(UnsupportedError, match=named):
-        NumpyEncoder.from_model(model)
+        numpy_encoder(model)
 
 
 def test_numpy_path_names_a_wrong_input_shape_and_a_bad_fold():
     model, _ = build(RunConfig(model=ModelConfig(input_size=CHANNELS * SAMPLES, hidden_size=HIDDEN)))
     with pytest.raises(DataError, match=r"has shape \(2, 10\), the model expects \(b, 10240\)"):
-        NumpyEncoder.from_model(model)(np.zeros((2, 10), np.float32))
+        numpy_encoder(model)(np.zeros((2, 10), np.float32))
     with pytest.raises(UnsupportedError, match="fold='both' is not one of none, temporal, full"):
-        NumpyEncoder.from_model(model, fold="both")
+        numpy_encoder(model, fold="both")
     with pytest.raises(DataError, match="channel_std must be finite and > 0"):
-        NumpyEncoder.from_model(model, channel_std=np.zeros(CHANNELS))
+        numpy_encoder(model, channel_std=np.zeros(CHANNELS))
 
 
 def test_export_command_writes_the_int8_copy_beside_the_fp32_encoder(windows_BN, tmp_path):

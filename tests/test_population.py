@@ -12,7 +12,7 @@ from constrae import load_config
 from constrae.data import EEGConfig, Preprocessing, read_recording
 from constrae.errors import CheckpointError, ConfigError
 from constrae.inference.extractor import FeatureExtractor
-from constrae.io import checkpoint
+from constrae.io import run_folder
 from constrae.io.run import resume_run, start_run
 from constrae.population import pooled_inputs
 
@@ -100,7 +100,7 @@ def population_run(tmp_path_factory, shared_data):
 
 
 def test_a_population_run_keeps_each_persons_alignment_and_has_none_of_its_own(population_run, two_people):
-    stored = checkpoint.load_population(population_run)
+    stored = run_folder.load_population(population_run)
     assert [p.to_mapping() for p in stored] == [Preprocessing.fit(r, TANGENT).to_mapping() for r in two_people]
     with pytest.raises(CheckpointError, match="population run.*constrae calibrate"):
         FeatureExtractor.load(population_run)
@@ -109,8 +109,8 @@ def test_a_population_run_keeps_each_persons_alignment_and_has_none_of_its_own(p
 def test_resuming_a_population_run_refits_the_same_alignments(population_run):
     """Resume rebuilds the pooled data (each person's alignment refitted; the fingerprint checks
     the files) and, the run being complete, keeps its weights and its summary's figures."""
-    before = checkpoint.MODEL_FILE
+    before = run_folder.MODEL_FILE
     weights = (population_run / before).read_bytes()
-    summary = json.loads((population_run / checkpoint.SUMMARY_FILE).read_text())
+    summary = json.loads((population_run / run_folder.SUMMARY_FILE).read_text())
     assert resume_run(population_run, progress=False)["mse"] == pytest.approx(summary["mse"], rel=1e-6)
     assert (population_run / before).read_bytes() == weights

@@ -9,7 +9,7 @@ from constrae import RunConfig, Trainer, build
 from constrae.core.config import ModelConfig
 from constrae.core.model import Autoencoder
 from constrae.errors import ConfigError
-from constrae.inference.numpy_backend import NumpyEncoder
+from constrae.inference.numpy_from_torch import numpy_encoder
 from constrae.io.checkpoint import load_model, save_model
 
 CHANNELS, SAMPLES, VIRTUAL = 6, 50, 3
@@ -163,7 +163,7 @@ def test_numpy_path_takes_raw_windows_and_equals_torch(correlations):
     rng = np.random.default_rng(3)
     mean_C, std_C = rng.normal(0, 5, CHANNELS), rng.uniform(0.5, 4, CHANNELS)
     raw_BN = x_BN.numpy() * np.repeat(std_C, SAMPLES) + np.repeat(mean_C, SAMPLES)
-    encode = NumpyEncoder.from_model(model, channel_mean=mean_C, channel_std=std_C)
+    encode = numpy_encoder(model, channel_mean=mean_C, channel_std=std_C)
     with torch.no_grad():
         expected_BH = model.encode(x_BN).numpy()
     np.testing.assert_allclose(encode(raw_BN.astype(np.float32)), expected_BH, atol=1e-4)

@@ -13,7 +13,7 @@ from safetensors.torch import load_file
 
 from constrae import RunConfig, Trainer, build
 from constrae.core.trainer import TrainingDiverged
-from constrae.io.checkpoint import METRICS_FILE, MODEL_FILE, read_metrics
+from constrae.io.run_folder import METRICS_FILE, MODEL_FILE, read_metrics
 
 SMALL = {
     "model": {"hidden_size": 16, "activation": "sigmoid"},

@@ -12,7 +12,7 @@ import optuna
 import pytest
 import yaml
 
-from constrae.io.checkpoint import read_metrics
+from constrae.io.run_folder import read_metrics
 from tune_workers import kill_mid_trial, retried_from, start_worker, trials_of, wait_all, write_space
 
 State = optuna.trial.TrialState

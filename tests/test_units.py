@@ -13,7 +13,7 @@ from constrae.data import read_recording
 from constrae.data.units import UnitsWarning, canonical_unit, conversion
 from constrae.errors import DataError, StreamMismatchError
 from constrae.inference.extractor import FeatureExtractor
-from constrae.io.checkpoint import load_preprocessing
+from constrae.io.run_folder import load_preprocessing
 from constrae.stream.lsl_info import layout_of, make_info
 from constrae.stream.matching import stream_scale
 from small_runs import train_tangent_run

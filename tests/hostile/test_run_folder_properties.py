@@ -15,7 +15,7 @@ from typer.testing import CliRunner
 
 from constrae.cli import app
 from constrae.errors import ConstraeError
-from constrae.io import checkpoint
+from constrae.io import checkpoint, run_folder
 
 TINY = {
     "model": {"hidden_size": 8},
@@ -79,7 +79,7 @@ def apply(run: Path, name: str, how: str, argument) -> None:
 def either_way(read):
     try:
         with warnings.catch_warnings():
-            warnings.simplefilter("ignore", checkpoint.CheckpointWarning)
+            warnings.simplefilter("ignore", run_folder.CheckpointWarning)
             return read()
     except ConstraeError:
         return None
@@ -93,8 +93,8 @@ def test_a_damaged_run_folder_reads_or_is_a_named_error_and_is_left_as_it_was(ti
         apply(run, *case)
         before = digests(run)
         either_way(lambda: checkpoint.load_model(run))
-        either_way(lambda: checkpoint.read_metrics(run))
-        either_way(lambda: checkpoint.load_preprocessing(run))
+        either_way(lambda: run_folder.read_metrics(run))
+        either_way(lambda: run_folder.load_preprocessing(run))
         either_way(lambda: checkpoint.load_trainer_state(run))
         result = CliRunner().invoke(app, ["info", str(run)])
         assert result.exit_code in (0, 2), result.output

@@ -8,6 +8,7 @@ import pytest
 from constrae.data import read_recording
 from constrae.data.filters import CausalFilter, design_sos
 from constrae.inference.extractor import FeatureExtractor
+from constrae.io.checkpoint import load_model
 from constrae.stream.chunk_filter import MAX_PIECE, ChunkFilter
 from constrae.stream.extractor import stream_windows
 from constrae.stream.moments import RunningMoments
@@ -64,7 +65,8 @@ def test_projecting_before_the_filter_equals_projecting_the_filtered_standardise
     preprocessing = extractor.preprocessing
     filtered_CT = preprocessing.causal_filter()(signals_CT)
     standardised_CT = (filtered_CT - preprocessing.channel_mean_C[:, None]) / preprocessing.channel_std_C[:, None]
-    offline_VT = extractor.model.encoder.spatial.weight.detach().double().numpy() @ standardised_CT
+    model, _ = load_model(power_run)
+    offline_VT = model.encoder.spatial.weight.detach().double().numpy() @ standardised_CT
     assert online_VT.shape == (16, signals_CT.shape[1])
     np.testing.assert_allclose(online_VT, offline_VT, rtol=0, atol=1e-9 * np.abs(offline_VT).max())
 

@@ -51,7 +51,7 @@ def test_chunked_stream_equals_offline_transform_of_the_same_windows(run, kept, 
     offline_NH = extractor.transform_recording(recording, starts_N)
     assert [r.last_sample for r in results] == list(starts_N + window - 1)
     online_NH = np.stack([r.features_H for r in results])
-    assert online_NH.dtype == (np.uint8 if extractor.model.activation.outputs_bits else np.float32)
+    assert online_NH.dtype == (np.uint8 if extractor.outputs_bits else np.float32)
     np.testing.assert_allclose(online_NH, offline_NH, rtol=1e-4, atol=1e-4 * np.abs(offline_NH).max())
     np.testing.assert_allclose([r.timestamp for r in results], (starts_N + window - 1) / recording.sfreq)
 
@@ -120,7 +120,7 @@ def test_each_window_of_a_chunk_keeps_its_own_codes(encoder, params, s001_run04)
     config = ModelConfig(preprocessing.n_features, 4, activation="linear", encoder=encoder, encoder_params=params)
     model, _ = build(RunConfig(model=config))
     model.encoder.initialise_from(torch.from_numpy(preprocessing.model_inputs(recording)))
-    extractor = FeatureExtractor(model, preprocessing)
+    extractor = FeatureExtractor.from_model(model, preprocessing)
     index_C = [recording.channels.index(name) for name in preprocessing.channels]
     live = StreamingExtractor(extractor, StreamingConfig(drop_stale=False), index_C)
     results = live.push(recording.signals_CT[:, :400].T, np.arange(400) / recording.sfreq)

@@ -30,7 +30,7 @@ from constrae.core.trainer import split_indices
 from constrae.discrete.bits import BitsLogisticRegression, HammingNearestNeighbors, pack_bits
 from constrae.discrete.phase2 import Phase2Config, discretize
 from constrae.errors import UnsupportedError
-from constrae.inference.numpy_backend import NumpyEncoder
+from constrae.inference.numpy_from_torch import numpy_encoder
 from constrae.inference.threads import one_thread
 
 PHASE1 = AEVariant(
@@ -206,7 +206,7 @@ def code_tests(continuous, binary, X_trials: np.ndarray) -> list[tuple[str, np.n
 
 def encode_latencies(continuous, binary, x_1F: np.ndarray) -> dict[str, float]:
     """Median per-window NumpyEncoder time: float32 codes, and bits packed to bytes."""
-    float_encoder, bit_encoder = NumpyEncoder.from_model(continuous), NumpyEncoder.from_model(binary)
+    float_encoder, bit_encoder = numpy_encoder(continuous), numpy_encoder(binary)
     x_1F = np.ascontiguousarray(x_1F, np.float32)
     return {
         "continuous": median_latency_us(lambda: float_encoder(x_1F)),

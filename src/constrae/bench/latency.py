@@ -109,7 +109,7 @@ def torch_encoder(model: Autoencoder) -> Callable[[np.ndarray], np.ndarray]:
 def encoder_paths(name: str, model: Autoencoder, scratch: Path) -> dict[str, Callable[[np.ndarray], object]]:
     """Every runtime of one model: torch eager, ONNX Runtime fp32 and int8, NumPy."""
     from constrae.inference.int8 import quantize_int8
-    from constrae.inference.numpy_backend import NumpyEncoder
+    from constrae.inference.numpy_from_torch import numpy_encoder
     from constrae.inference.onnx_backend import OnnxEncoder, export_onnx
 
     onnx_path = export_onnx(model, scratch / f"{name}.onnx")
@@ -118,11 +118,11 @@ def encoder_paths(name: str, model: Autoencoder, scratch: Path) -> dict[str, Cal
         "torch": torch_encoder(model),
         "onnx": OnnxEncoder(onnx_path, intra_op_num_threads=1),
         "onnx_int8": OnnxEncoder(int8_path, intra_op_num_threads=1),
-        "numpy": NumpyEncoder.from_model(model),
+        "numpy": numpy_encoder(model),
     }
     if name == "spatiotemporal":
-        paths["numpy_folded"] = NumpyEncoder.from_model(model, fold="temporal")
-    paths["numpy+linear_decision"] = linear_decision(NumpyEncoder.from_model(model), model.config.hidden_size)
+        paths["numpy_folded"] = numpy_encoder(model, fold="temporal")
+    paths["numpy+linear_decision"] = linear_decision(numpy_encoder(model), model.config.hidden_size)
     return paths
 
 

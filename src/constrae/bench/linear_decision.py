@@ -60,7 +60,7 @@ class DeployedDecoder:
     """
 
     def __init__(self, model: Autoencoder, preprocessing: Preprocessing, classifier) -> None:
-        self.extractor = FeatureExtractor(model, preprocessing, backend="fastest")
+        self.extractor = FeatureExtractor.from_model(model, preprocessing, backend="fastest")
         self.weights_H, self.bias = linear_decision(classifier)
 
     def decision(self, filtered_CW: np.ndarray) -> float:

@@ -1,4 +1,8 @@
-"""Commands on run folders: train, resume, encode, info, plot, export, train-stack."""
+"""Commands on run folders: train, resume, encode, info, plot, export, train-stack.
+
+Modules that import torch are imported inside the commands that need them: the ``constrae``
+app imports this module for every command, ``stream`` included, which serves without torch.
+"""
 
 import io
 import json
@@ -6,22 +10,17 @@ from pathlib import Path
 from typing import Any, cast
 
 import numpy as np
-import torch
 import typer
 
 from constrae.cli.errors import fail_cleanly
 from constrae.cli.options import UNITS
-from constrae.core.config import load_config
 from constrae.data import read_recording
-from constrae.data.loading import check_matrix, read_npy
 from constrae.data.trials import window_event_labels
 from constrae.data.windows import sliding_starts
 from constrae.inference.cpu_features import cpu_flags, int8_kernel
 from constrae.inference.extractor import FeatureExtractor
-from constrae.inference.select import make_encoder
-from constrae.io import checkpoint
+from constrae.io import run_folder
 from constrae.io.atomic import atomic_write_bytes, check_output_file
-from constrae.io.run import resume_run, start_run, write_figures
 
 
 def report(summary: dict, run_dir: Path, plots: bool) -> None:
@@ -35,6 +34,8 @@ def report(summary: dict, run_dir: Path, plots: bool) -> None:
         f"dead units {summary['dead_fraction']:.1%}"
     )
     if plots:
+        from constrae.io.run import write_figures
+
         for path in write_figures(run_dir):
             typer.echo(f"wrote {path}")
 
@@ -46,6 +47,9 @@ def train(
     progress: bool = typer.Option(True, help="Show a progress bar."),
 ) -> None:
     """Train an autoencoder from CONFIG into the run folder OUT."""
+    from constrae.core.config import load_config
+    from constrae.io.run import start_run
+
     report(start_run(load_config(config), out, progress=progress), out, plots)
 
 
@@ -55,6 +59,8 @@ def resume(
     progress: bool = typer.Option(True, help="Show a progress bar."),
 ) -> None:
     """Continue an interrupted run from its last completed epoch."""
+    from constrae.io.run import resume_run
+
     report(resume_run(run_dir, progress=progress), run_dir, plots)
 
 
@@ -74,8 +80,8 @@ def encode(
     units: str | None = UNITS,
 ) -> None:
     """Write the codes of every row of INPUT, or of every window of a recording."""
-    check_output_file(output, inputs=(input, *checkpoint.run_files(run_dir)))
-    preprocessing = checkpoint.load_preprocessing(run_dir)
+    check_output_file(output, inputs=(input, *run_folder.run_files(run_dir)))
+    preprocessing = run_folder.load_preprocessing(run_dir)
     if preprocessing is not None and (input.suffix.lower() != ".npy" or sfreq is not None):
         recording = read_recording(input, sfreq=sfreq, units=units)
         starts_N = sliding_starts(recording.n_samples, preprocessing.window, preprocessing.hop)
@@ -87,7 +93,11 @@ def encode(
         }
         what = f"windows of {preprocessing.config.window_seconds} s every {preprocessing.config.hop_seconds} s"
     else:
-        model, config = checkpoint.load_model(run_dir)
+        from constrae.data.loading import check_matrix, read_npy
+        from constrae.inference.select import make_encoder
+        from constrae.io.checkpoint import load_model
+
+        model, config = load_model(run_dir)
         X = check_matrix(read_npy(input), str(input), n_features=config.model.input_size)
         codes = make_encoder(model).encode(X)
         arrays, what = {"codes": codes}, "rows"
@@ -102,14 +112,14 @@ def encode(
 
 def data_lines(run_dir: Path) -> list[str]:
     """What a run reads: its preprocessing, or a population run's people."""
-    population = checkpoint.load_population(run_dir)
+    population = run_folder.load_population(run_dir)
     if population is not None:
         return [
             f"population: {len(population)} people, each aligned on their own windows (population.json); "
             f"calibrate a user before encoding: constrae calibrate {run_dir} RECORDINGS... --out DIR",
             preprocessing_line(population[0]).replace("preprocessing:", "each person:", 1),
         ]
-    preprocessing = checkpoint.load_preprocessing(run_dir)
+    preprocessing = run_folder.load_preprocessing(run_dir)
     return [] if preprocessing is None else [preprocessing_line(preprocessing)]
 
 
@@ -125,7 +135,9 @@ def preprocessing_line(preprocessing) -> str:
 
 def info(run_dir: Path = typer.Argument(..., help="Run folder.")) -> None:
     """Describe a run: model, constraints, training progress, last metrics."""
-    model, config = checkpoint.load_model(run_dir)
+    from constrae.io.checkpoint import load_model
+
+    model, config = load_model(run_dir)
     m = config.model
     typer.echo(
         f"model: {m.input_size} -> {m.hidden_size} {m.activation}{m.activation_params or ''}, "
@@ -140,7 +152,7 @@ def info(run_dir: Path = typer.Argument(..., help="Run folder.")) -> None:
     for spec in config.constraints:
         typer.echo(f"constraint: {json.dumps(spec)}")
     t = config.train
-    history = checkpoint.read_metrics(run_dir)
+    history = run_folder.read_metrics(run_dir)
     typer.echo(f"training: {t.optimizer} lr {t.lr}, {len(history)} of {t.epochs} epochs, seed {t.seed}")
     if history:
         last = history[-1]
@@ -149,6 +161,8 @@ def info(run_dir: Path = typer.Argument(..., help="Run folder.")) -> None:
 
 def plot(run_dir: Path = typer.Argument(..., help="Run folder.")) -> None:
     """(Re)draw the run's figures: weight grid, rho_hat histogram, loss curves."""
+    from constrae.io.run import write_figures
+
     for path in write_figures(run_dir):
         typer.echo(f"wrote {path}")
 
@@ -163,12 +177,15 @@ def export(
     """Export the encoder (x -> codes) to ONNX, checked against PyTorch with ONNX Runtime.
 
     Nothing is written unless ONNX Runtime gives torch's codes on a probe batch."""
-    from constrae.inference.verified_export import export_verified
+    import torch
 
-    run_files = checkpoint.run_files(run_dir)
+    from constrae.inference.verified_export import export_verified
+    from constrae.io.checkpoint import load_model
+
+    run_files = run_folder.run_files(run_dir)
     for path in (output, output.with_suffix(".int8.onnx")) if int8 else (output,):
         check_output_file(path, inputs=run_files)
-    model, config = checkpoint.load_model(run_dir)
+    model, config = load_model(run_dir)
     probe_BN = torch.rand(8, model.input_size, generator=torch.Generator().manual_seed(0)).numpy()
     for exported in export_verified(model, output, int8, probe_BN, onnx_metadata(run_dir, config)):
         typer.echo(
@@ -183,7 +200,7 @@ def onnx_metadata(run_dir: Path, config) -> dict[str, str]:
     from importlib.metadata import version
 
     metadata = {"constrae.version": version("constrae"), "constrae.model": json.dumps(config.to_mapping()["model"])}
-    preprocessing = checkpoint.load_preprocessing(run_dir)
+    preprocessing = run_folder.load_preprocessing(run_dir)
     if preprocessing is not None:
         metadata |= {
             "constrae.channels": json.dumps(preprocessing.channels),

@@ -11,6 +11,7 @@ from constrae.core.activations import build_activation
 from constrae.core.encoders import ENCODER_FIXED_ARGS, encoders
 from constrae.core.registry import check_params
 from constrae.data.preprocessing import EEGConfig
+from constrae.discrete import binary as _binary  # noqa: F401  (registers the "binary" activation)
 from constrae.errors import ConfigError
 from constrae.io.mappings import from_dict, require, to_dict
 from constrae.io.yaml_files import read_yaml_mapping

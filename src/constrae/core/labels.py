@@ -2,10 +2,8 @@
 
 import torch
 
+from constrae.data.trials import UNLABELLED
 from constrae.errors import ConfigError, DataError
-
-UNLABELLED = -1
-"""The label of a row without one: discriminative terms skip it (semi-supervised training)."""
 
 
 def check_labels(y_B, n_samples: int, needed: bool) -> torch.Tensor | None:

@@ -19,7 +19,7 @@ from constrae.core.metrics import code_metrics
 from constrae.core.model import Autoencoder
 from constrae.core.objective import Objective
 from constrae.errors import CheckpointError, ConstraeError
-from constrae.io import checkpoint
+from constrae.io import checkpoint, run_folder
 
 
 class TrainingDiverged(ConstraeError):
@@ -235,12 +235,12 @@ class Trainer:
             },
         )
         checkpoint.save_model(self.folder, self.run_config, self.model)
-        checkpoint.write_metrics(self.folder, self.state["history"])
+        run_folder.write_metrics(self.folder, self.state["history"])
 
     def restore(self) -> None:
-        checkpoint.remove_stale_temp_files(self.folder)
+        run_folder.remove_stale_temp_files(self.folder)
         trees = checkpoint.load_trainer_state(self.folder)
-        path = self.folder / checkpoint.TRAINER_STATE_FILE
+        path = self.folder / run_folder.TRAINER_STATE_FILE
         checkpoint.load_state_dict(self.model, trees["model"], path)
         checkpoint.load_state_dict(self.objective, trees["objective"], path)
         self.optimizer.load_state_dict(trees["optimizer"])
@@ -248,4 +248,4 @@ class Trainer:
         self.shuffle_rng.set_state(trees["rng"]["shuffle"])
         self.state = trees["progress"]
         checkpoint.save_model(self.folder, self.run_config, self.model)
-        checkpoint.write_metrics(self.folder, self.state["history"])
+        run_folder.write_metrics(self.folder, self.state["history"])

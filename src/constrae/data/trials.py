@@ -8,11 +8,13 @@ from typing import NamedTuple
 
 import numpy as np
 
-from constrae.core.labels import UNLABELLED
 from constrae.data.preprocessing import Preprocessing
 from constrae.data.recording import Recording
 from constrae.data.windows import sliding_starts
 from constrae.errors import DataError
+
+UNLABELLED = -1
+"""The label of a row without one: discriminative terms skip it (semi-supervised training)."""
 
 
 class Trials(NamedTuple):

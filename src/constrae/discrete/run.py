@@ -13,7 +13,7 @@ from constrae.core.config import read_yaml_mapping
 from constrae.data.loading import load_training_data
 from constrae.discrete.phase2 import Phase2Config, discretize, phase2_record
 from constrae.errors import CheckpointError
-from constrae.io import checkpoint
+from constrae.io import checkpoint, run_folder
 from constrae.io.atomic import atomic_write_text, new_folder
 from constrae.io.run import write_summary
 
@@ -32,17 +32,17 @@ def discretize_run(run_dir: str | Path, out: str | Path, phase2: Phase2Config) -
     if out.exists():
         raise CheckpointError(f"{out} already exists; phase 2 writes a new run folder")
     model, config = checkpoint.load_model(run_dir)
-    preprocessing = None if config.data.subjects else checkpoint.load_preprocessing(run_dir)
+    preprocessing = None if config.data.subjects else run_folder.load_preprocessing(run_dir)
     data = load_training_data(config.data, preprocessing)
     X, segment_starts = data.X, data.segment_starts
     result = discretize(model, config, X, phase2, segment_starts)
     with new_folder(out) as staging:
         checkpoint.save_model(staging, result.config, result.model)
-        checkpoint.write_metrics(staging, result.history)
+        run_folder.write_metrics(staging, result.history)
         if preprocessing is not None:
-            checkpoint.save_preprocessing(staging, preprocessing)
+            run_folder.save_preprocessing(staging, preprocessing)
         if data.population is not None:
-            checkpoint.save_population(staging, config.data.subjects or [], data.population)
+            run_folder.save_population(staging, config.data.subjects or [], data.population)
         atomic_write_text(staging / PHASE2_FILE, json.dumps(phase2_record(phase2, str(run_dir)), indent=2))
         summary = write_summary(staging, result.model, X)
     return summary

@@ -21,7 +21,7 @@ from constrae.data.units import conversion, warn_if_rescaled
 from constrae.errors import CheckpointError, DataError
 from constrae.estimators.eeg_inputs import channel_names, eeg_windows, in_order
 from constrae.inference.extractor import FeatureExtractor
-from constrae.io import checkpoint
+from constrae.io import checkpoint, run_folder
 
 
 class EEGAutoencoder(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEstimator):
@@ -139,8 +139,8 @@ class EEGAutoencoder(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEsti
         """With ``pretrained``: the run's model as it is, and only the alignment (channel
         standardisation, tangent reference) fitted on the windows of ``X``, without labels."""
         model, run_config = checkpoint.load_model(self.pretrained)
-        population = checkpoint.load_population(self.pretrained)
-        trained = population[0] if population else checkpoint.load_preprocessing(self.pretrained)
+        population = run_folder.load_population(self.pretrained)
+        trained = population[0] if population else run_folder.load_preprocessing(self.pretrained)
         if trained is None:
             raise CheckpointError(f"{self.pretrained}: not a run trained on EEG recordings")
         windows = self._windows(X)
@@ -167,7 +167,7 @@ class EEGAutoencoder(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEsti
         epochs_NCT = epochs_NCT * conversion(windows.units, self.preprocessing_.units)
         pieces_MCW = sub_windows(epochs_NCT, self.preprocessing_.window)
         warn_if_rescaled(pieces_MCW, self.preprocessing_.channel_std_C, self.preprocessing_.units, "EEG input X")
-        codes_MH = FeatureExtractor(self.model_, self.preprocessing_).encode_windows(pieces_MCW)
+        codes_MH = FeatureExtractor.from_model(self.model_, self.preprocessing_).encode_windows(pieces_MCW)
         codes_NSH = np.asarray(codes_MH, dtype=np.float32).reshape(len(epochs_NCT), -1, codes_MH.shape[1])
         return codes_NSH.mean(axis=1)
 

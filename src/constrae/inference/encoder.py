@@ -10,11 +10,14 @@ it before encoding, so a caller never does it twice or not at all.
 """
 
 import abc
+from typing import TYPE_CHECKING
 
 import numpy as np
 
-from constrae.core.model import Autoencoder
 from constrae.errors import DataError
+
+if TYPE_CHECKING:
+    from constrae.core.model import Autoencoder
 
 
 class Encoder(abc.ABC):
@@ -31,6 +34,8 @@ class Encoder(abc.ABC):
     """Codes per row (h)."""
     backend: str
     """Which runtime encodes: torch, numpy, onnx or int8."""
+    outputs_bits: bool
+    """True when the codes are uint8 bits (binary units)."""
 
     @abc.abstractmethod
     def encode(self, x_BN: np.ndarray) -> np.ndarray:
@@ -47,6 +52,7 @@ class StandardisingEncoder(Encoder):
     def __init__(self, inner: Encoder, scale_N: np.ndarray, shift_N: np.ndarray) -> None:
         self.inner, self.scale_N, self.shift_N = inner, scale_N, shift_N
         self.n_features, self.hidden_size, self.backend = inner.n_features, inner.hidden_size, inner.backend
+        self.outputs_bits = inner.outputs_bits
 
     def encode(self, x_BN: np.ndarray) -> np.ndarray:
         return self.inner.encode(np.asarray(x_BN, np.float32) * self.scale_N + self.shift_N)
@@ -66,15 +72,21 @@ def standardisation(n_features: int, channel_mean, channel_std, channels: int) -
     return np.repeat(1 / std_C, repeat), np.repeat(-mean_C / std_C, repeat)
 
 
-def input_channels(model: Autoencoder, stats) -> int:
+def input_channels(model: "Autoencoder", *stats) -> int:
     """How many channels the statistics are per: the encoder's own, else (dense) as many as given."""
     channels_of_encoder = getattr(model.encoder, "channels", None)
-    if isinstance(channels_of_encoder, int):
-        return channels_of_encoder
-    channels = 1 if stats is None else len(np.asarray(stats))
-    if channels == 0 or model.input_size % channels:
+    return channels_of(model.input_size, channels_of_encoder if isinstance(channels_of_encoder, int) else None, *stats)
+
+
+def channels_of(n_features: int, encoder_channels: int | None, *stats) -> int:
+    """``encoder_channels`` where the encoder has its own, else (dense) as many as the first statistic
+    that is given holds; DataError when they do not divide the ``n_features`` inputs."""
+    if encoder_channels is not None:
+        return encoder_channels
+    given = next((np.asarray(stat) for stat in stats if stat is not None), None)
+    channels = 1 if given is None else len(given)
+    if channels == 0 or n_features % channels:
         raise DataError(
-            f"standardisation: {channels} channel statistics do not divide "
-            f"the model's {model.input_size} input features"
+            f"standardisation: {channels} channel statistics do not divide the model's {n_features} input features"
         )
     return channels

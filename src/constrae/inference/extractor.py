@@ -8,22 +8,27 @@ A raw-window model takes the filtered window itself and the backend standardises
 (the NumPy backend folds the standardisation into its first layer, so a call is one
 copy into a float32 buffer and a few BLAS calls); a tangent-space model standardises
 and maps each window to its tangent vector first.
+
+``FeatureExtractor.load`` on the NumPy path reads the run's stored NumPy encoder and never
+imports torch; other backends, and runs without that file, rebuild the torch model.
 """
 
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import numpy as np
 
-from constrae.core.encoders.spatiotemporal import SpatioTemporalEncoder
-from constrae.core.model import Autoencoder
 from constrae.data import Preprocessing, Recording
 from constrae.data.mne_raw import recording_from_raw
 from constrae.data.units import warn_if_rescaled
 from constrae.data.windows import sliding_starts
 from constrae.errors import CheckpointError, DataError
-from constrae.inference.numpy_backend import Fold
-from constrae.inference.select import Backend, make_encoder
-from constrae.io import checkpoint
+from constrae.inference.encoder import Encoder
+from constrae.io import run_folder
+
+if TYPE_CHECKING:
+    from constrae.core.model import Autoencoder
+    from constrae.inference.select import Backend
 
 
 class FeatureExtractor:
@@ -35,35 +40,55 @@ class FeatureExtractor:
         >>> codes_H = extractor.encode_window(filtered_CW)  # one causally filtered window, as a stream gives
     """
 
-    def __init__(self, model: Autoencoder, preprocessing: Preprocessing, backend: Backend = "fastest") -> None:
-        if model.config.input_size != preprocessing.n_features:
+    def __init__(self, encoder: Encoder, preprocessing: Preprocessing) -> None:
+        """``encoder`` takes what ``encoder_statistics(preprocessing)`` says: raw filtered windows
+        (standardisation inside it) for a raw-window model, model inputs otherwise."""
+        if encoder.n_features != preprocessing.n_features:
             raise CheckpointError(
-                f"the model takes {model.config.input_size} inputs, the preprocessing gives {preprocessing.n_features}"
+                f"the model takes {encoder.n_features} inputs, the preprocessing gives {preprocessing.n_features}"
             )
-        self.model = model.eval()
+        self.encoder = encoder
         self.preprocessing = preprocessing
         self.raw_windows = preprocessing.config.representation == "raw"
         """True when the encoder takes filtered windows as they are (standardisation inside the encoder)."""
-        statistics = (
-            {"channel_mean": preprocessing.channel_mean_C, "channel_std": preprocessing.channel_std_C}
-            if self.raw_windows
-            else {}
-        )
-        # The temporal fold is the cheapest spatiotemporal path at one window per call (bench latency).
-        fold: Fold = "temporal" if isinstance(model.encoder, SpatioTemporalEncoder) else "none"
-        self.encoder = make_encoder(model, backend, fold=fold, **statistics)
-        self._input_1N = np.empty((1, model.config.input_size), np.float32)
+        self._input_1N = np.empty((1, encoder.n_features), np.float32)
 
     @classmethod
-    def load(cls, run_dir: str | Path, backend: Backend = "fastest") -> "FeatureExtractor":
-        model, _ = checkpoint.load_model(run_dir)
-        preprocessing = checkpoint.load_preprocessing(run_dir)
+    def from_model(
+        cls, model: "Autoencoder", preprocessing: Preprocessing, backend: "Backend" = "fastest"
+    ) -> "FeatureExtractor":
+        from constrae.inference.numpy_from_torch import serving_fold
+        from constrae.inference.select import make_encoder
+
+        encoder = make_encoder(model.eval(), backend, fold=serving_fold(model), **encoder_statistics(preprocessing))
+        return cls(encoder, preprocessing)
+
+    @classmethod
+    def load(cls, run_dir: str | Path, backend: "Backend" = "fastest") -> "FeatureExtractor":
+        """The run's model behind its preprocessing: without torch on the NumPy path (``fastest`` or
+        ``numpy``) when the run holds its NumPy encoder, else through the torch model."""
+        preprocessing = run_folder.load_preprocessing(run_dir)
         if preprocessing is None:
             raise CheckpointError(
-                f"{run_dir} was trained on a feature matrix and has no {checkpoint.PREPROCESSING_FILE}; "
+                f"{run_dir} was trained on a feature matrix and has no {run_folder.PREPROCESSING_FILE}; "
                 "encode a (samples, features) .npy with it instead of a recording"
             )
-        return cls(model, preprocessing, backend)
+        stored = run_folder.load_numpy_encoder(run_dir) if backend in ("fastest", "numpy") else None
+        if stored is not None:
+            return cls(stored.standardised(**encoder_statistics(preprocessing)), preprocessing)
+        from constrae.io.checkpoint import load_model
+
+        model, _ = load_model(run_dir)
+        return cls.from_model(model, preprocessing, backend)
+
+    @property
+    def hidden_size(self) -> int:
+        return self.encoder.hidden_size
+
+    @property
+    def outputs_bits(self) -> bool:
+        """True when the codes are uint8 bits (binary units)."""
+        return self.encoder.outputs_bits
 
     def encode_windows(self, filtered_NCW: np.ndarray) -> np.ndarray:
         """(n, h) codes of causally filtered windows; uint8 bits for binary units."""
@@ -89,6 +114,14 @@ class FeatureExtractor:
         filtered_NCW = self.preprocessing.filtered_windows(recording, starts_N)
         warn_if_rescaled(filtered_NCW, self.preprocessing.channel_std_C, self.preprocessing.units, recording.source)
         return self.encode_windows(filtered_NCW)
+
+
+def encoder_statistics(preprocessing: Preprocessing) -> dict[str, np.ndarray]:
+    """The channel statistics an encoder folds in: a raw-window model's; none for a tangent-space
+    model, whose inputs the preprocessing standardises before mapping them."""
+    if preprocessing.config.representation != "raw":
+        return {}
+    return {"channel_mean": preprocessing.channel_mean_C, "channel_std": preprocessing.channel_std_C}
 
 
 def as_recording(raw) -> Recording:

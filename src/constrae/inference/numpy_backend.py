@@ -1,37 +1,35 @@
-"""The inference path (x -> codes) in plain NumPy, for one window at a time.
+"""The inference path (x -> codes) in plain NumPy, for one window at a time; torch is not imported.
 
 Shapes: ``b`` batch, ``n`` input features (``c`` channels x ``t`` samples,
 channel-major), ``h`` hidden units, ``v`` virtual channels, ``f`` filters per
 virtual channel, ``k`` kernel taps, ``s`` filter outputs, ``m`` = v f s.
 
-``NumpyEncoder.from_model`` copies a trained ``Autoencoder``'s weights once into
-contiguous float32 arrays; a call is then a few BLAS calls. A real-time loop
-encodes one window per call, so the b = 1 path writes into buffers allocated at
-construction (and a strided view over them for the temporal convolution): at this
-size NumPy's per-call allocation and dispatch cost as much as the arithmetic.
+``constrae.inference.numpy_from_torch.numpy_encoder`` copies a trained ``Autoencoder``'s
+weights once into contiguous float32 arrays; a call is then a few BLAS calls. A real-time
+loop encodes one window per call, so the b = 1 path writes into buffers allocated at
+construction (and a strided view over them for the temporal convolution): at this size
+NumPy's per-call allocation and dispatch cost as much as the arithmetic. ``to_bytes`` /
+``from_bytes`` store the copy as safetensors, so a run folder is served on this path without
+torch (``constrae.io.run_folder.load_numpy_encoder``).
 """
 
-from collections.abc import Callable
-from typing import Literal, get_args
+import abc
+import json
+from typing import ClassVar, Literal, Self, get_args
 
 import numpy as np
-import torch
+from safetensors import SafetensorError
+from safetensors.numpy import load, save
 from scipy.special import expit
 
-from constrae.constraints.locality import LocalityGate
-from constrae.core.activations import TopK
-from constrae.core.encoders.power import POWER_FLOOR, PowerEncoder
-from constrae.core.encoders.spatiotemporal import SpatioTemporalEncoder
-from constrae.core.model import Autoencoder, CodeGate
-from constrae.discrete.binary import Binary
-from constrae.errors import DataError, UnsupportedError
-from constrae.inference.encoder import Encoder, input_channels, standardisation
+from constrae.errors import CheckpointError, DataError, UnsupportedError
+from constrae.inference.encoder import Encoder, channels_of, standardisation
 from constrae.inference.numpy_stages import (
     AffineStage,
     FoldedSpatioTemporalStage,
-    PowerFeatures,
     PowerStage,
     SpatioTemporalStage,
+    Stage,
 )
 
 Fold = Literal["none", "temporal", "full"]
@@ -40,12 +38,10 @@ FOLDS: tuple[str, ...] = get_args(Fold)
 code layer. temporal: the temporal filters folded into the code layer (one (h, v t)
 matrix after the spatial matmul). full: the composed (h, c t) matrix, as dense."""
 
-
-def _array(tensor: torch.Tensor) -> np.ndarray:
-    return np.ascontiguousarray(tensor.detach().cpu().numpy(), dtype=np.float32)
+NUMPY_ENCODER_FORMAT = "constrae-numpy-encoder/1"
 
 
-def _keep_top(values_BH: np.ndarray, ranking_BH: np.ndarray, k: int) -> np.ndarray:
+def keep_top(values_BH: np.ndarray, ranking_BH: np.ndarray, k: int) -> np.ndarray:
     """values where ranking is among the k largest of its row, else 0."""
     top_BK = np.argpartition(ranking_BH, -k, axis=1)[:, -k:]
     kept_BH = np.zeros_like(values_BH)
@@ -53,94 +49,103 @@ def _keep_top(values_BH: np.ndarray, ranking_BH: np.ndarray, k: int) -> np.ndarr
     return kept_BH
 
 
-def _activation(model: Autoencoder) -> Callable[[np.ndarray], np.ndarray]:
-    name = getattr(type(model.activation), "registered_name", type(model.activation).__name__)
-    elementwise = {
+class CodeRule(abc.ABC):
+    """One step of the code computation after the stage, stored by ``kind`` and ``parts()``."""
+
+    kind: ClassVar[str]
+
+    @abc.abstractmethod
+    def parts(self) -> dict:
+        """Arrays and numbers, by constructor argument."""
+
+    @classmethod
+    def from_parts(cls, **parts) -> Self:
+        return cls(**parts)
+
+
+class Activation(CodeRule):
+    """codes (b, h) of pre-activations (b, h)."""
+
+    @abc.abstractmethod
+    def __call__(self, pre_BH: np.ndarray) -> np.ndarray: ...
+
+
+class Elementwise(Activation):
+    """codes = f(pre) for f one of sigmoid, tanh, relu, linear."""
+
+    kind = "elementwise"
+    FUNCTIONS: ClassVar[dict] = {
         "sigmoid": expit,
         "tanh": np.tanh,
         "relu": lambda pre_BH: np.maximum(pre_BH, 0),
         "linear": lambda pre_BH: pre_BH,
     }
-    if name in elementwise:
-        return elementwise[name]
-    activation = model.activation
-    if isinstance(activation, TopK):
-        k = activation.k
-        return lambda pre_BH: _keep_top(pre_BH, pre_BH, k)
-    if isinstance(activation, Binary):
-        # uint8 bits, as the exported encoder gives: 1 where a >= theta.
-        threshold = activation.threshold_H
-        theta_H = np.zeros(model.config.hidden_size, np.float32) if threshold is None else _array(threshold)
-        return lambda pre_BH: (pre_BH >= theta_H).view(np.uint8)
-    raise UnsupportedError(
-        f"NumpyEncoder cannot run activation {name!r} (model.activation); "
-        "it runs: sigmoid, tanh, relu, linear, topk, binary"
-    )
+
+    def __init__(self, function: str) -> None:
+        if function not in self.FUNCTIONS:
+            raise UnsupportedError(f"NumpyEncoder: no elementwise activation {function!r}")
+        self.function, self._apply = function, self.FUNCTIONS[function]
+
+    def parts(self) -> dict:
+        return {"function": self.function}
+
+    def __call__(self, pre_BH: np.ndarray) -> np.ndarray:
+        return self._apply(pre_BH)
 
 
-def _gate(model: Autoencoder) -> Callable[[np.ndarray, np.ndarray], np.ndarray] | None:
-    """codes, pre -> gated codes, or None for the default gate that keeps every code.
+class KeepTop(Activation):
+    """TopK: each row's k largest pre-activations, zeros elsewhere."""
 
-    The locality gate ranks units by 2 x.w_i - ||w_i||^2. For an affine encoder
-    W x = pre - b, so the ranking comes from the pre-activations at no extra matmul,
-    and stays right when standardisation is folded into the first layer.
-    """
-    gate = model.gate
-    if type(gate) is CodeGate:
-        return None
-    W_HN = model.encoder.affine_weight_HN()
-    if type(gate) is LocalityGate and W_HN is not None:
-        bias_H = model.encoder(torch.zeros(1, model.input_size))[0]
-        offset_H = _array(2 * bias_H + W_HN.pow(2).sum(dim=1))
-        k = gate.k
-        return lambda codes_BH, pre_BH: _keep_top(codes_BH, 2 * pre_BH - offset_H, k)
-    raise UnsupportedError(
-        f"NumpyEncoder cannot run code gate {type(model.gate).__name__} (model.gate); "
-        "it runs the default gate and locality"
-    )
+    kind = "topk"
+
+    def __init__(self, k: int) -> None:
+        self.k = int(k)
+
+    def parts(self) -> dict:
+        return {"k": self.k}
+
+    def __call__(self, pre_BH: np.ndarray) -> np.ndarray:
+        return keep_top(pre_BH, pre_BH, self.k)
 
 
-def power_features(encoder: PowerEncoder) -> PowerFeatures:
-    """The NumPy copy of a power encoder's features and code layer, from second moments on."""
-    return PowerFeatures(
-        encoder.pair_rows.numpy(),
-        encoder.pair_cols.numpy(),
-        _array(encoder.feature_mean_F),
-        _array(encoder.feature_scale_F),
-        _array(encoder.code_layer.weight),
-        _array(encoder.code_layer.bias),
-        POWER_FLOOR,
-    )
+class Threshold(Activation):
+    """Binary units: uint8 bits, 1 where a >= theta (as the exported encoder gives)."""
+
+    kind = "binary"
+
+    def __init__(self, theta_H: np.ndarray) -> None:
+        self.theta_H = theta_H
+
+    def parts(self) -> dict:
+        return {"theta_H": self.theta_H}
+
+    def __call__(self, pre_BH: np.ndarray) -> np.ndarray:
+        return (pre_BH >= self.theta_H).view(np.uint8)
 
 
-def _power_stage(encoder: PowerEncoder, scale_N: np.ndarray, shift_N: np.ndarray) -> PowerStage:
-    # Standardisation is per channel: S ((x - m) / s) = (S / s) x - S (m / s), a scaled S and an offset.
-    S_VC = _array(encoder.spatial.weight)
-    scale_C, shift_C = scale_N[:: encoder.samples], shift_N[:: encoder.samples]
-    return PowerStage(S_VC * scale_C, S_VC @ shift_C, power_features(encoder), encoder.samples)
+class LocalityRanking(CodeRule):
+    """Locality gate: the codes of the k units nearest the input, ranked by 2 x.w_i - ||w_i||^2.
+
+    For an affine encoder W x = pre - b, so the ranking is 2 pre - offset with
+    offset = 2 b + ||w_i||^2: no extra matmul, and it stays right when standardisation
+    is folded into the first layer."""
+
+    kind = "locality"
+
+    def __init__(self, offset_H: np.ndarray, k: int) -> None:
+        self.offset_H, self.k = offset_H, int(k)
+
+    def parts(self) -> dict:
+        return {"offset_H": self.offset_H, "k": self.k}
+
+    def __call__(self, codes_BH: np.ndarray, pre_BH: np.ndarray) -> np.ndarray:
+        return keep_top(codes_BH, 2 * pre_BH - self.offset_H, self.k)
 
 
-def _stage(model: Autoencoder, fold: str, scale_N: np.ndarray, shift_N: np.ndarray):
-    encoder = model.encoder
-    name = getattr(type(encoder), "registered_name", type(encoder).__name__)
-    if name not in ("dense", "spatiotemporal", "power"):
-        raise UnsupportedError(
-            f"NumpyEncoder cannot run encoder {name!r} (model.encoder); it runs: dense, spatiotemporal, power"
-        )
-    if isinstance(encoder, PowerEncoder):
-        return _power_stage(encoder, scale_N, shift_N)
-    # The stage is affine, so the standardisation's shift becomes part of its bias.
-    bias_H = _array(encoder(torch.from_numpy(shift_N[None]))[0])
-    W_HN = encoder.affine_weight_HN()
-    if not isinstance(encoder, SpatioTemporalEncoder) or fold == "full":
-        assert W_HN is not None, "dense and spatiotemporal encoders are affine"
-        return AffineStage(_array(W_HN) * scale_N, bias_H)
-    # Standardisation scales whole channels, so it folds into the spatial projection's columns.
-    S_VC = _array(encoder.spatial.weight) * scale_N[:: encoder.samples]
-    if fold == "temporal":
-        return FoldedSpatioTemporalStage(S_VC, _array(encoder.code_weight_HVT()).reshape(len(bias_H), -1), bias_H)
-    G_VFK = _array(encoder.temporal.weight).reshape(encoder.virtual_channels, encoder.filters, encoder.kernel)
-    return SpatioTemporalStage(S_VC, G_VFK, _array(encoder.code_layer.weight), bias_H, encoder.samples, encoder.stride)
+STAGES: dict[str, type[Stage]] = {
+    stage.kind: stage for stage in (AffineStage, SpatioTemporalStage, FoldedSpatioTemporalStage, PowerStage)
+}
+ACTIVATIONS: dict[str, type[Activation]] = {rule.kind: rule for rule in (Elementwise, KeepTop, Threshold)}
 
 
 class NumpyEncoder(Encoder):
@@ -151,32 +156,43 @@ class NumpyEncoder(Encoder):
     first layer's weights and bias, so it costs nothing per call.
 
     Example:
-        >>> encode = NumpyEncoder.from_model(model, fold="temporal")
+        >>> encode = numpy_encoder(model, fold="temporal")  # constrae.inference.numpy_from_torch
         >>> codes_BH = encode(x_BN)  # float32, (b, h)
     """
 
     backend = "numpy"
 
-    def __init__(self, stage, activation, gate, n_features: int, hidden_size: int) -> None:
+    def __init__(
+        self,
+        stage: Stage,
+        activation: Activation,
+        gate: LocalityRanking | None,
+        n_features: int,
+        hidden_size: int,
+        base_stage: Stage | None = None,
+    ) -> None:
         self.stage, self.activation, self.gate = stage, activation, gate
         self.n_features, self.hidden_size = n_features, hidden_size
+        self.base_stage = stage if base_stage is None else base_stage
+        """The stage of standardised inputs (``stage`` has the standardisation folded in)."""
+        self.outputs_bits = isinstance(activation, Threshold)
 
-    @classmethod
-    def from_model(
-        cls,
-        model: Autoencoder,
-        fold: Fold = "none",
-        channel_mean: np.ndarray | None = None,
-        channel_std: np.ndarray | None = None,
+    def standardised(
+        self, channel_mean: np.ndarray | None = None, channel_std: np.ndarray | None = None
     ) -> "NumpyEncoder":
-        """Copy ``model``'s inference path; UnsupportedError names any part it cannot run."""
-        if fold not in FOLDS:
-            raise UnsupportedError(f"NumpyEncoder: fold={fold!r} is not one of {', '.join(FOLDS)}")
-        channels = input_channels(model, channel_mean if channel_mean is not None else channel_std)
-        scale_N, shift_N = standardisation(model.input_size, channel_mean, channel_std, channels)
-        with torch.no_grad():
-            activation, gate, stage = _activation(model), _gate(model), _stage(model, fold, scale_N, shift_N)
-        return cls(stage, activation, gate, model.input_size, model.config.hidden_size)
+        """This encoder on raw channel-major inputs standardised per channel as (x - mean) / std."""
+        if channel_mean is None and channel_std is None:
+            return NumpyEncoder(self.stage, self.activation, self.gate, self.n_features, self.hidden_size)
+        channels = channels_of(self.n_features, getattr(self.base_stage, "channels", None), channel_mean, channel_std)
+        scale_N, shift_N = standardisation(self.n_features, channel_mean, channel_std, channels)
+        return NumpyEncoder(
+            self.base_stage.standardised(scale_N, shift_N),
+            self.activation,
+            self.gate,
+            self.n_features,
+            self.hidden_size,
+            base_stage=self.base_stage,
+        )
 
     def encode(self, x_BN: np.ndarray) -> np.ndarray:
         """Codes (b, h) float32 of ``x_BN`` (b, n), uint8 bits for binary units. Values are not
@@ -189,3 +205,57 @@ class NumpyEncoder(Encoder):
         if self.gate is not None:
             codes_BH = self.gate(codes_BH, pre_BH)
         return codes_BH if codes_BH.dtype == np.uint8 else codes_BH.astype(np.float32, copy=False)
+
+    def to_bytes(self, metadata: dict[str, str]) -> bytes:
+        """The encoder of standardised inputs as safetensors: arrays in the body, the rest as JSON in
+        the metadata, next to ``metadata``."""
+        arrays: dict[str, np.ndarray] = {}
+        rules = {"stage": self.base_stage, "activation": self.activation, "gate": self.gate}
+        description: dict = {"n_features": self.n_features, "hidden_size": self.hidden_size}
+        for role, rule in rules.items():
+            if rule is None:
+                continue
+            numbers = {}
+            for name, value in rule.parts().items():
+                if isinstance(value, np.ndarray):
+                    arrays[f"{role}.{name}"] = np.ascontiguousarray(value)
+                else:
+                    numbers[name] = value.item() if isinstance(value, np.generic) else value
+            description[role] = {"kind": rule.kind, "numbers": numbers}
+        return save(arrays, metadata={**metadata, "format": NUMPY_ENCODER_FORMAT, "encoder": json.dumps(description)})
+
+    @classmethod
+    def from_bytes(cls, data: bytes, where: str) -> tuple["NumpyEncoder", dict[str, str]]:
+        """The encoder ``to_bytes`` wrote, and the file's metadata; CheckpointError names what is wrong."""
+        try:
+            arrays = load(data)
+            header_length = int.from_bytes(data[:8], "little")
+            metadata = json.loads(data[8 : 8 + header_length]).get("__metadata__", {})
+        except (SafetensorError, ValueError, UnicodeDecodeError) as error:
+            raise CheckpointError(
+                f"{where} is not a readable safetensors file (truncated or corrupt?): {error}"
+            ) from error
+        if metadata.get("format") != NUMPY_ENCODER_FORMAT:
+            raise CheckpointError(
+                f"{where}: expected format {NUMPY_ENCODER_FORMAT!r}, found {metadata.get('format')!r}"
+            )
+        try:
+            encoder = cls._from_description(json.loads(metadata["encoder"]), arrays)
+            codes_1H = encoder.encode(np.zeros((1, encoder.n_features), np.float32))
+        except (ValueError, KeyError, TypeError, AttributeError, UnsupportedError, DataError) as error:
+            raise CheckpointError(f"{where}: not a NumPy encoder this version can run: {error!r}") from error
+        if codes_1H.shape != (1, encoder.hidden_size):
+            raise CheckpointError(f"{where}: gives {codes_1H.shape[1]} codes, it says {encoder.hidden_size}")
+        return encoder, metadata
+
+    @classmethod
+    def _from_description(cls, description: dict, arrays: dict[str, np.ndarray]) -> "NumpyEncoder":
+        def parts(role: str) -> dict:
+            prefix = f"{role}."
+            stored = {name.removeprefix(prefix): array for name, array in arrays.items() if name.startswith(prefix)}
+            return description[role]["numbers"] | stored
+
+        stage = STAGES[description["stage"]["kind"]].from_parts(**parts("stage"))
+        activation = ACTIVATIONS[description["activation"]["kind"]].from_parts(**parts("activation"))
+        gate = LocalityRanking.from_parts(**parts("gate")) if "gate" in description else None
+        return cls(stage, activation, gate, description["n_features"], description["hidden_size"])

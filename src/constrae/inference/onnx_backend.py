@@ -70,6 +70,7 @@ class OnnxEncoder(Encoder):
         self.session = ort.InferenceSession(str(self.path), options, providers=["CPUExecutionProvider"])
         self.n_features = self.session.get_inputs()[0].shape[1]
         self.hidden_size = self.session.get_outputs()[0].shape[1]
+        self.outputs_bits = self.session.get_outputs()[0].type == "tensor(uint8)"
         self.backend = backend
         """onnx, or int8 for a quantised graph (the name ``make_encoder`` gave it)."""
 

@@ -10,7 +10,8 @@ from constrae.core.model import Autoencoder
 from constrae.errors import UnsupportedError
 from constrae.inference.encoder import Encoder, StandardisingEncoder, input_channels, standardisation
 from constrae.inference.int8 import quantize_int8
-from constrae.inference.numpy_backend import Fold, NumpyEncoder
+from constrae.inference.numpy_backend import Fold
+from constrae.inference.numpy_from_torch import numpy_encoder
 from constrae.inference.onnx_backend import OnnxEncoder, export_onnx
 from constrae.inference.torch_backend import TorchEncoder
 
@@ -36,14 +37,14 @@ def make_encoder(
         raise UnsupportedError(f"backend {backend!r} is not one of {', '.join(BACKENDS)}")
     if backend in ("fastest", "numpy"):
         try:
-            return NumpyEncoder.from_model(model, fold=fold, channel_mean=channel_mean, channel_std=channel_std)
+            return numpy_encoder(model, fold=fold, channel_mean=channel_mean, channel_std=channel_std)
         except UnsupportedError:
             if backend == "numpy":
                 raise
     inner = _unfolded_encoder(model, "torch" if backend == "fastest" else backend)
     if channel_mean is None and channel_std is None:
         return inner
-    channels = input_channels(model, channel_mean if channel_mean is not None else channel_std)
+    channels = input_channels(model, channel_mean, channel_std)
     return StandardisingEncoder(inner, *standardisation(model.input_size, channel_mean, channel_std, channels))
 
 

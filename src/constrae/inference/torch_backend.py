@@ -15,6 +15,7 @@ class TorchEncoder(Encoder):
     def __init__(self, model: Autoencoder) -> None:
         self.module = InferenceEncoder(model).eval()
         self.n_features, self.hidden_size = model.input_size, model.config.hidden_size
+        self.outputs_bits = model.activation.outputs_bits
 
     @torch.no_grad()
     def encode(self, x_BN: np.ndarray) -> np.ndarray:

@@ -15,11 +15,11 @@ from constrae.core.trainer import Trainer
 from constrae.data import Preprocessing
 from constrae.data.loading import load_training_data
 from constrae.errors import CheckpointError, ConfigError, OutputError
-from constrae.io import checkpoint
+from constrae.io import checkpoint, run_folder
 from constrae.io.atomic import atomic_write_text, check_output_file
 from constrae.io.teacher import hand_over, load_teachers, teachers_preprocessing
 
-SUMMARY_FILE = checkpoint.SUMMARY_FILE
+SUMMARY_FILE = run_folder.SUMMARY_FILE
 FIGURES_DIR = "figures"
 
 
@@ -48,13 +48,13 @@ def labels_tensor(labels: np.ndarray | None) -> torch.Tensor | None:
 def check_new_run_folder(run_dir: Path) -> None:
     """OutputError unless ``run_dir`` is missing or an empty folder: training never writes
     over a run (resume it) or over files that are not constrae's."""
-    if (run_dir / checkpoint.CONFIG_FILE).exists():
+    if (run_dir / run_folder.CONFIG_FILE).exists():
         raise CheckpointError(f"{run_dir} already holds a run; resume it with `constrae resume {run_dir}`")
     if run_dir.exists() and not run_dir.is_dir():
         raise OutputError(f"--out {run_dir} is a file; give a new folder for the run")
     if run_dir.is_dir() and any(run_dir.iterdir()):
         raise OutputError(f"--out {run_dir} is a folder with other files in it; give a new or empty folder")
-    check_output_file(run_dir / checkpoint.CONFIG_FILE)
+    check_output_file(run_dir / run_folder.CONFIG_FILE)
 
 
 def start_run(config: RunConfig, run_dir: str | Path, progress: bool = True) -> dict:
@@ -71,9 +71,9 @@ def start_run(config: RunConfig, run_dir: str | Path, progress: bool = True) -> 
     trainer = Trainer(model, objective, config, run_dir=run_dir, progress=progress)
     checkpoint.save_fingerprint(run_dir, config)
     if preprocessing is not None:
-        checkpoint.save_preprocessing(run_dir, preprocessing)
+        run_folder.save_preprocessing(run_dir, preprocessing)
     if population is not None:
-        checkpoint.save_population(run_dir, config.data.subjects or [], population)
+        run_folder.save_population(run_dir, config.data.subjects or [], population)
     trainer.fit(
         torch.from_numpy(X), segment_starts=segment_starts, y_B=None if labels is None else torch.from_numpy(labels)
     )
@@ -86,7 +86,7 @@ def resume_run(run_dir: str | Path, progress: bool = True) -> dict:
     config = checkpoint.load_config_json(run_dir)
     checkpoint.check_run_inputs(run_dir, config)
     # A population run refits each person's alignment: deterministic, and its data is fingerprinted.
-    stored = None if config.data.subjects else checkpoint.load_preprocessing(run_dir)
+    stored = None if config.data.subjects else run_folder.load_preprocessing(run_dir)
     X, _, segment_starts, labels, _ = load_training_data(config.data, stored)
     if X.shape[1] != config.model.input_size:
         raise CheckpointError(
@@ -113,7 +113,7 @@ def write_summary(run_dir: Path, model: Autoencoder, X: np.ndarray) -> dict:
     metrics = code_metrics(
         model.reconstruction_target(x_BN), output.reconstruction_BN, output.codes_BH, model.activation.active_threshold
     )
-    history = checkpoint.read_metrics(run_dir)
+    history = run_folder.read_metrics(run_dir)
     summary = {
         "epochs": len(history),
         "samples": len(X),
@@ -130,8 +130,8 @@ def eeg_figures(run_dir: Path, model: Autoencoder, figures_dir: Path) -> list[Pa
     from constrae.plots import autoencoder as plots
     from constrae.plots import eeg
 
-    population = checkpoint.load_population(run_dir)
-    preprocessing = population[0] if population else checkpoint.load_preprocessing(run_dir)
+    population = run_folder.load_population(run_dir)
+    preprocessing = population[0] if population else run_folder.load_preprocessing(run_dir)
     if preprocessing is None or preprocessing.config.representation != "raw":
         return []
     encoder, channels = model.encoder, preprocessing.channels
@@ -164,7 +164,7 @@ def write_figures(run_dir: str | Path) -> list[Path]:
     run_dir = Path(run_dir)
     model, config = checkpoint.load_model(run_dir)
     figures_dir = run_dir / FIGURES_DIR
-    written = [plots.save_figure(plots.loss_curves(checkpoint.read_metrics(run_dir)), figures_dir / "loss_curves.png")]
+    written = [plots.save_figure(plots.loss_curves(run_folder.read_metrics(run_dir)), figures_dir / "loss_curves.png")]
     W_enc_HN = model.encoder.affine_weight_HN()
     if W_enc_HN is not None:
         grid = plots.weight_grid(

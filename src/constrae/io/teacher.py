@@ -9,7 +9,7 @@ from constrae.core.model import Autoencoder
 from constrae.core.objective import Objective
 from constrae.data import Preprocessing
 from constrae.errors import ConfigError
-from constrae.io import checkpoint
+from constrae.io import checkpoint, run_folder
 
 
 def load_teacher(run_dir: str | Path) -> Teacher:
@@ -17,7 +17,7 @@ def load_teacher(run_dir: str | Path) -> Teacher:
     if not str(run_dir):
         raise ConfigError("distillation.teacher: name the teacher's run folder")
     model, _ = checkpoint.load_model(run_dir)
-    return Teacher(model.eval(), checkpoint.load_preprocessing(run_dir), str(run_dir))
+    return Teacher(model.eval(), run_folder.load_preprocessing(run_dir), str(run_dir))
 
 
 def load_teachers(config: RunConfig) -> list[Teacher | None]:

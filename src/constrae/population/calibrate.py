@@ -18,7 +18,7 @@ from constrae.data import EEGConfig, read_recording
 from constrae.data.trials import Trials, trials_of
 from constrae.errors import CheckpointError, DataError
 from constrae.inference.extractor import FeatureExtractor
-from constrae.io import checkpoint
+from constrae.io import checkpoint, run_folder
 from constrae.io.atomic import atomic_write_text, new_folder
 from constrae.population.pooling import aligned_preprocessing
 from constrae.stream.decoder import LinearDecoder
@@ -38,10 +38,10 @@ class Calibration(NamedTuple):
 def run_channels(run_dir: Path) -> tuple[EEGConfig, list[str]]:
     """The run's EEG settings and the channels its model reads, from its preprocessing or, for a
     population run, its first person's alignment."""
-    population = checkpoint.load_population(run_dir)
+    population = run_folder.load_population(run_dir)
     if population is not None:
         return population[0].config, population[0].channels
-    preprocessing = checkpoint.load_preprocessing(run_dir)
+    preprocessing = run_folder.load_preprocessing(run_dir)
     if preprocessing is None:
         raise CheckpointError(f"{run_dir} was not trained on EEG recordings: there is no alignment to calibrate")
     return preprocessing.config, preprocessing.channels
@@ -79,7 +79,7 @@ def calibrate_user(
     eeg, channels = run_channels(run_dir)
     recordings = [read_recording(path, units=units) for path in paths]
     preprocessing = aligned_preprocessing(recordings, dataclasses.replace(eeg, channels=channels))
-    extractor = FeatureExtractor(model, preprocessing)
+    extractor = FeatureExtractor.from_model(model, preprocessing)
     trials = trials_of(recordings, classes, offset_seconds, preprocessing.window)
     chosen_N = first_trials(trials, classes, per_class)
     features_NH = trials.gather(recordings, extractor.transform_recording)[chosen_N]
@@ -97,11 +97,11 @@ def calibrate_user(
     }
     with new_folder(out) as staging:
         # The model's own record (training curve, summary) travels with it; the trainer state does not.
-        for record_file in (checkpoint.METRICS_FILE, checkpoint.SUMMARY_FILE):
+        for record_file in (run_folder.METRICS_FILE, run_folder.SUMMARY_FILE):
             if (run_dir / record_file).is_file():
                 shutil.copyfile(run_dir / record_file, staging / record_file)
         checkpoint.save_model(staging, config, model)
-        checkpoint.save_preprocessing(staging, preprocessing)
+        run_folder.save_preprocessing(staging, preprocessing)
         decoder.save(staging, {"calibration": CALIBRATION_FILE})
         atomic_write_text(staging / CALIBRATION_FILE, json.dumps(record, indent=2))
     return Calibration(out, classes, counts, accuracy)

@@ -10,7 +10,8 @@ from safetensors.torch import save
 
 from constrae.errors import CheckpointError, ConfigError
 from constrae.io.atomic import atomic_write_bytes, atomic_write_text
-from constrae.io.checkpoint import CONFIG_FILE, MODEL_FILE, load_state_dict
+from constrae.io.checkpoint import load_state_dict
+from constrae.io.run_folder import CONFIG_FILE, MODEL_FILE
 from constrae.io.statefile import read_safetensors
 from constrae.stacked.config import StackConfig
 from constrae.stacked.network import StackedNetwork, build_network

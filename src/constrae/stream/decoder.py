@@ -12,9 +12,8 @@ import json
 from pathlib import Path
 
 import numpy as np
-import torch
 from safetensors import SafetensorError
-from safetensors.torch import load, save
+from safetensors.numpy import load, save
 
 from constrae.data import read_recording
 from constrae.data.trials import trials_of
@@ -67,8 +66,7 @@ class LinearDecoder:
 
     def save(self, folder: str | Path, about: dict) -> Path:
         folder = Path(folder)
-        tensors = {"W_KH": torch.from_numpy(self.W_KH), "b_K": torch.from_numpy(self.b_K)}
-        atomic_write_bytes(folder / DECODER_TENSORS, save(tensors))
+        atomic_write_bytes(folder / DECODER_TENSORS, save({"W_KH": self.W_KH, "b_K": self.b_K}))
         atomic_write_text(folder / DECODER_JSON, json.dumps({"classes": self.classes, **about}, indent=2))
         return folder
 
@@ -81,7 +79,7 @@ class LinearDecoder:
         try:
             classes = [str(c) for c in json.loads((folder / DECODER_JSON).read_text())["classes"]]
             tensors = load((folder / DECODER_TENSORS).read_bytes())
-            return cls(classes, tensors["W_KH"].numpy(), tensors["b_K"].numpy())
+            return cls(classes, tensors["W_KH"], tensors["b_K"])
         except (ValueError, KeyError, TypeError, SafetensorError) as error:
             raise CheckpointError(f"{folder}: not a readable decoder: {error!r}") from error
 

@@ -18,10 +18,10 @@ from typing import NamedTuple
 
 import numpy as np
 
-from constrae.core.encoders.power import PowerEncoder
 from constrae.errors import DataError
 from constrae.inference.extractor import FeatureExtractor
 from constrae.inference.numpy_backend import NumpyEncoder
+from constrae.inference.numpy_stages import PowerStage
 from constrae.io.mappings import require
 from constrae.stream.moments import RunningMoments
 from constrae.stream.windows import FilteredWindows, StreamWindows
@@ -55,14 +55,14 @@ class StreamFeatures(NamedTuple):
 def stream_windows(extractor: FeatureExtractor) -> StreamWindows:
     """Running second moments for a power-encoder model on raw windows that the NumPy backend
     runs without a code gate; every other model keeps filtered windows and encodes each whole."""
-    encoder, numpy_encoder = extractor.model.encoder, extractor.encoder
+    encoder = extractor.encoder
     if (
         extractor.raw_windows
-        and isinstance(encoder, PowerEncoder)
-        and isinstance(numpy_encoder, NumpyEncoder)
-        and numpy_encoder.gate is None
+        and isinstance(encoder, NumpyEncoder)
+        and isinstance(encoder.base_stage, PowerStage)
+        and encoder.gate is None
     ):
-        return RunningMoments(encoder, numpy_encoder, extractor.preprocessing)
+        return RunningMoments(encoder.base_stage, encoder.activation, extractor.preprocessing)
     return FilteredWindows(extractor)
 
 

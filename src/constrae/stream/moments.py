@@ -16,9 +16,9 @@ due hop M = sum / w goes through the NumPy backend's ``PowerFeatures`` and activ
 
 import numpy as np
 
-from constrae.core.encoders.power import PowerEncoder
 from constrae.data import Preprocessing
-from constrae.inference.numpy_backend import NumpyEncoder
+from constrae.inference.numpy_backend import Activation
+from constrae.inference.numpy_stages import PowerStage
 from constrae.stream.chunk_filter import ChunkFilter
 from constrae.stream.windows import StreamWindows
 
@@ -27,20 +27,22 @@ class RunningMoments(StreamWindows):
     """Projected, filtered virtual channels in a ring, and the sum of their outer products over it.
 
     Example:
-        >>> moments = RunningMoments(model.encoder, NumpyEncoder.from_model(model, ...), preprocessing)
+        >>> encoder = numpy_encoder(power_model)  # constrae.inference.numpy_from_torch
+        >>> moments = RunningMoments(encoder.base_stage, encoder.activation, preprocessing)
         >>> moments.append(moments.filter(chunk_CT))
         >>> M_VV = moments.moments_VV()  # (1/w) sum of y_t y_t^T over the newest w samples
     """
 
     encoding = "numpy, running moments"
 
-    def __init__(self, encoder: PowerEncoder, numpy_encoder: NumpyEncoder, preprocessing: Preprocessing) -> None:
-        S_VC = encoder.spatial.weight.detach().double().numpy()
+    def __init__(self, stage: PowerStage, activation: Activation, preprocessing: Preprocessing) -> None:
+        """``stage``: the power encoder's stage of standardised inputs (the model's own projection S)."""
+        S_VC = stage.S_VC.astype(np.float64)
         self.projection_VC = S_VC / preprocessing.channel_std_C
         self.offset_V1 = -(self.projection_VC @ preprocessing.channel_mean_C)[:, None]
         self._chunk_filter = ChunkFilter(preprocessing.causal_filter().sos, len(S_VC))
         self.window = preprocessing.window
-        self.features, self.activation = numpy_encoder.stage.features, numpy_encoder.activation
+        self.features, self.activation = stage.features, activation
         self._ring_VW = np.zeros((len(S_VC), self.window))
         self._sum_VV = np.zeros((len(S_VC), len(S_VC)))
         self.restart()

@@ -87,7 +87,7 @@ def serve(
     """Serve until ``config.duration_s``, ``stop()``, Ctrl-C or a stream lost for longer than
     ``config.reconnect_timeout_s``; the summary says which. A stream that does not fit the
     model raises StreamMismatchError before anything is published."""
-    hidden_size = extractor.model.config.hidden_size
+    hidden_size = extractor.hidden_size
     if decoder is not None and decoder.n_features != hidden_size:
         raise CheckpointError(f"the decoder takes {decoder.n_features} features, the model gives {hidden_size}")
     source = LslSource.open(config.source, extractor.preprocessing, config.resolve_timeout_s, config.units)
@@ -97,7 +97,7 @@ def serve(
         hidden_size,
         live.hop / extractor.preprocessing.sfreq,
         f"{config.source}-features",
-        bits=extractor.model.activation.outputs_bits,
+        bits=extractor.outputs_bits,
     )
     commands_out = None
     if decoder is not None:
