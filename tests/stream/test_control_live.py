@@ -37,9 +37,12 @@ def test_the_cursor_follows_commands_and_stops_when_they_stop():
     name = f"constrae-test-control-{uuid.uuid4().hex[:8]}"
     commands = CommandsThenSilence(name, seconds=1.5, silent_s=3.0)
     commands.start()
-    statuses = []
-    summary = control(name, ["T1", "T2"], CursorConfig(timeout_s=0.5), duration_s=3.0, on_status=statuses.append)
+    statuses, seen = [], []
+    summary = control(
+        name, ["T1", "T2"], CursorConfig(timeout_s=0.5), duration_s=3.0, on_status=statuses.append, on_step=seen.append
+    )
     commands.join()
+    assert seen == summary.trajectory[:-1], "a live view sees every step but the closing one"
     assert summary.commands >= 20 and summary.stops == 1 and summary.ended == "duration"
     assert statuses == ["stopped: no commands for 0.5 s; velocity 0"]
     assert any(state.velocity > 0 for state in summary.trajectory)

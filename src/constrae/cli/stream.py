@@ -68,9 +68,11 @@ def stream(
         duration_s=duration,
         units=units,
     )
+    # Loaded before one_thread: a model the NumPy path cannot run imports torch, whose threads it limits.
+    extractor = FeatureExtractor.load(run_dir)
     with _warnings_as_lines(), stop_on_signals(), one_thread():
         summary = serve(
-            FeatureExtractor.load(run_dir),
+            extractor,
             config,
             LinearDecoder.load(decoder) if decoder else None,
             on_features=kept.append if plot else None,
@@ -139,8 +141,9 @@ def fit_decoder(
     from constrae.inference.extractor import FeatureExtractor
     from constrae.stream.decoder import fit_decoder as fit
 
+    extractor = FeatureExtractor.load(run_dir)
     with one_thread():
-        decoder, accuracy = fit(FeatureExtractor.load(run_dir), recordings, label, offset, units)
+        decoder, accuracy = fit(extractor, recordings, label, offset, units)
     about = {
         "run_dir": str(run_dir),
         "recordings": [str(p) for p in recordings],
@@ -195,16 +198,31 @@ def control(
     timeout: float = typer.Option(1.0, help="Stop (velocity 0) when no command came for this many seconds."),
     duration: float = typer.Option(None, help="Stop after this many seconds (default: until Ctrl-C)."),
     plot: Path = typer.Option(None, help="At the end, write the cursor's trajectory here (.png)."),
+    animation: Path = typer.Option(None, help="At the end, write the session as an animation here (.gif)."),
+    view: bool = typer.Option(False, help="Show the cursor live in a window (where there is a screen)."),
     json_path: Path = typer.Option(None, "--json", help="At the end, write the summary here as JSON."),
 ) -> None:
     """A simulated effector: a cursor moved towards the commanded target by a smoothing controller,
     reset at each cue; it stops safely when commands stop."""
     from constrae.control.cursor import CursorConfig
     from constrae.control.live import control as drive
+    from constrae.plots.cursor_view import open_view, screen_backend
 
     config = CursorConfig(gain, smoothing, threshold, timeout)
+    on_step = None
+    if view and screen_backend() is None:
+        typer.echo("no screen here (matplotlib has no interactive backend): --view shows nothing", err=True)
+    elif view:
+        on_step = open_view(label).show
     with stop_on_signals():
-        summary = drive(source, label, config, duration, on_status=lambda line: typer.echo(line, err=True))
+        summary = drive(
+            source,
+            label,
+            config,
+            duration,
+            on_status=lambda line: typer.echo(line, err=True),
+            on_step=on_step,
+        )
     typer.echo(
         f"{summary.commands} commands, {summary.cues} cues, {summary.seconds:.1f} s, {summary.stops} stops; "
         f"ended: {summary.ended}; final position {summary.trajectory[-1].position:+.2f}, velocity 0"
@@ -214,6 +232,10 @@ def control(
         from constrae.plots.control import trajectory_figure
 
         typer.echo(f"wrote {save_figure(trajectory_figure(summary.trajectory, label), plot)}")
+    if animation is not None:
+        from constrae.plots.cursor_view import write_animation
+
+        typer.echo(f"wrote {write_animation(summary.trajectory, label, animation)}")
     if json_path is not None:
         document = {**summary._asdict(), "trajectory": [state._asdict() for state in summary.trajectory]}
         typer.echo(f"wrote {atomic_write_text(json_path, json.dumps(document))}")

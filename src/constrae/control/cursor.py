@@ -39,6 +39,8 @@ class CursorState(NamedTuple):
     velocity: float
     stopped: bool
     """No decision for longer than the timeout."""
+    cue: str | None = None
+    """The class cued at the last reset (the target to reach), if a cue said."""
 
 
 class Cursor:
@@ -53,10 +55,12 @@ class Cursor:
         self.last_decision_s: float | None = None
         self.averaged_s: float | None = None
         """When the average was last updated or reset."""
+        self.cue: str | None = None
 
-    def reset(self, t: float) -> None:
-        """Back to the middle, the average forgotten (a new trial)."""
+    def reset(self, t: float, cue: str | None = None) -> None:
+        """Back to the middle, the average forgotten (a new trial, towards ``cue``'s target)."""
         self.position, self.average, self.time_s, self.averaged_s = 0.0, 0.0, t, t
+        self.cue = cue
 
     def decide(self, label: str, t: float) -> None:
         if label not in self.classes:
@@ -82,4 +86,4 @@ class Cursor:
         velocity = self.velocity(t)
         self.position = max(-1.0, min(1.0, self.position + velocity * max(0.0, t - self.time_s)))
         self.time_s = t
-        return CursorState(t, self.position, velocity, self.stopped(t))
+        return CursorState(t, self.position, velocity, self.stopped(t), self.cue)

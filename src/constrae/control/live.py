@@ -44,8 +44,10 @@ def control(
     stop: Callable[[], bool] = lambda: False,
     on_status: Callable[[str], None] = lambda line: None,
     resolve_timeout_s: float = 10.0,
+    on_step: Callable[[CursorState], object] | None = None,
 ) -> ControlSummary:
-    """Drive the cursor from ``SOURCE-commands`` (and ``SOURCE-markers`` if it exists)."""
+    """Drive the cursor from ``SOURCE-commands`` (and ``SOURCE-markers`` if it exists); ``on_step``
+    sees every state (a live view)."""
     lsl = pylsl()
     commands = _inlet(f"{source}-commands", resolve_timeout_s)
     if commands is None:
@@ -74,10 +76,12 @@ def control(
                 cues, cue_stamps = markers.pull_chunk(timeout=0.0)
                 for (cue,), stamp in zip(cues, cue_stamps):
                     if cue in classes:
-                        cursor.reset(stamp)
+                        cursor.reset(stamp, cue)
                         n_cues += 1
             state = cursor.step(now)
             trajectory.append(state)
+            if on_step is not None:
+                on_step(state)
             if state.stopped and not was_stopped and n_commands:
                 stops += 1
                 on_status(f"stopped: no commands for {config.timeout_s} s; velocity 0")
