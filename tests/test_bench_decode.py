@@ -9,13 +9,16 @@ import pytest
 import torch
 
 from constrae.bench.baselines import csp_lda, mne_protocol_epochs
+from constrae.bench.crops import crops_of, of_trials
 from constrae.bench.decode import (
     AEVariant,
     accuracy_and_auc,
+    crop_model_inputs,
     evaluate,
     fold_inputs,
     splits_for,
-    training_window_labels,
+    task_crops,
+    with_labelled_crops,
 )
 from constrae.bench.linear_decision import DeployedDecoder
 from constrae.bench.report import write_decode_report
@@ -83,18 +86,19 @@ def test_small_benchmark_runs_every_method_and_the_tangent_ae_learns(fists_feet,
     assert methods == [
         "CSP+LDA (MNE protocol)",
         "CSP+LDA (causal IIR filter)",
+        "CSP+LDA (causal, crops)",
         "tangent space+LR (pyriemann)",
         "AE small ReLU + L1 (tangent) + LDA",
         "AE small ReLU + L1 (tangent) + LR",
     ]
     for r in rows:
         assert len(r.fold_accuracies) == 2 and 0 <= r.accuracy_mean <= 1 and r.latency_us > 0
-    ae = rows[3]
+    ae = rows[4]
     assert ae.features == 128
     assert ae.accuracy_mean >= 0.7, "tangent-space AE codes should decode fists vs feet well above chance"
     written = write_decode_report(rows, tmp_path, "test run")
     assert [p.name for p in written] == ["decode.json", "decode.md", "decode.png"]
-    assert len(json.loads((tmp_path / "decode.json").read_text())["rows"]) == 5
+    assert len(json.loads((tmp_path / "decode.json").read_text())["rows"]) == 6
     assert "| CSP+LDA (MNE protocol) |" in (tmp_path / "decode.md").read_text()
 
 
@@ -142,10 +146,10 @@ def test_two_subjects_one_fold_give_per_subject_rows_and_a_summary(shared_data, 
     document = json.loads((tmp_path / "decode.json").read_text())
     assert document["subjects"] == ["S001", "S012"]
     left_right = [r for r in document["rows"] if r["task"] == "imagery_left_right"]
-    assert [r["subject"] for r in left_right] == ["S001"] * 5 + ["S012"] * 5
+    assert [r["subject"] for r in left_right] == ["S001"] * 6 + ["S012"] * 6
     assert all(len(r["fold_accuracies"]) == 1 and r["latency_us"] > 0 for r in document["rows"])
     summary = {(s["task"], s["method"]): s for s in document["summary"]}
-    assert len(summary) == 10
+    assert len(summary) == 12
     reference = summary[("imagery_left_right", REFERENCE_METHOD)]
     assert (reference["subjects"], reference["ties"], reference["no_test_reason"]) == (2, 2, ALL_ZERO)
     ae = summary[("imagery_left_right", "AE tiny ReLU (tangent) + LDA")]
@@ -154,27 +158,39 @@ def test_two_subjects_one_fold_give_per_subject_rows_and_a_summary(shared_data, 
     assert "## imagery_left_right: over 2 subjects" in (tmp_path / "decode.md").read_text()
 
 
-def test_training_windows_are_labelled_only_inside_training_trials(fists_feet):
+def test_crops_start_every_hop_within_reach_of_their_trial_and_inside_the_recording(fists_feet):
+    sfreq, window = 160.0, 160
+    n_samples = [recording.n_samples for recording in fists_feet.recordings]
+    crops = crops_of(fists_feet.trials, sfreq, n_samples, window, 0.5, 0.125)
+    trials = fists_feet.trials
+    offsets_M = crops.trials.starts_N - trials.starts_N[crops.trial_M]
+    assert set(offsets_M.tolist()) == {-80, -60, -40, -20, 0, 20, 40, 60, 80}
+    assert np.array_equal(crops.trials.labels_N, trials.labels_N[crops.trial_M])
+    assert np.array_equal(crops.trials.recording_N, trials.recording_N[crops.trial_M])
+    ends_M = crops.trials.starts_N + window
+    assert (crops.trials.starts_N >= 0).all() and (ends_M <= np.array(n_samples)[crops.trials.recording_N]).all()
+    assert np.array_equal(np.unique(crops.trial_M), np.arange(len(trials.starts_N)))
+    alone = crops_of(trials, sfreq, n_samples, window, 0.0, 0.125)
+    assert np.array_equal(alone.trials.starts_N, trials.starts_N) and np.array_equal(alone.trial_M, np.arange(45))
+
+
+def test_a_fold_fits_on_the_crops_of_its_training_trials_only(fists_feet):
     y_N = (fists_feet.trials.labels_N == "T2").astype(int)
     train_N, test_N = splits_for(len(y_N), 1)[0]
+    crops = task_crops(fists_feet, 0.5)
+    rows_M = of_trials(crops, train_N)
+    assert set(crops.trial_M[rows_M].tolist()) == set(train_N.tolist())
+    assert not np.isin(crops.trial_M[rows_M], test_N).any()
     fold = fold_inputs(fists_feet, test_N, "raw")
-    labels_W = training_window_labels(fists_feet, fold, train_N, y_N)
-    assert labels_W.shape == (len(fold.X_train),)
-    window = fold.preprocessing.window
-    starts = [(index, start) for index, starts_W in enumerate(fold.training_starts) for start in starts_W]
-    held_by = {trial: 0 for trial in train_N}
-    for (index, start), label in zip(starts, labels_W, strict=True):
-        inside = [
-            trial
-            for trial in np.flatnonzero(fists_feet.trials.recording_N == index)
-            if fists_feet.trials.spans_N2[trial][0] <= start and start + window <= fists_feet.trials.spans_N2[trial][1]
-        ]
-        training = [trial for trial in inside if trial in held_by]
-        assert label == (y_N[training[0]] if training else UNLABELLED)
-        for trial in training:
-            held_by[trial] += 1
-    assert min(held_by.values()) >= 5  # a 4.1 s event holds 7 one-second windows at a 0.5 s hop
-    assert set(np.unique(labels_W)) == {UNLABELLED, 0, 1}
+    X_crops = crop_model_inputs(fists_feet, fold, crops, rows_M)
+    X_W, labels_W = with_labelled_crops(fold.X_train, X_crops, y_N[crops.trial_M[rows_M]])
+    assert len(X_W) == len(labels_W) == len(fold.X_train) + len(rows_M)
+    assert (labels_W[: len(fold.X_train)] == UNLABELLED).all()
+    assert np.array_equal(labels_W[len(fold.X_train) :], y_N[crops.trial_M[rows_M]])
+    own_M = rows_M[crops.trials.starts_N[rows_M] == fists_feet.trials.starts_N[crops.trial_M[rows_M]]]
+    np.testing.assert_array_equal(
+        crop_model_inputs(fists_feet, fold, crops, own_M), fold.X_trials[crops.trial_M[own_M]]
+    )
 
 
 def test_a_labelled_csp_variant_trains_and_decodes_above_chance(fists_feet):
@@ -197,7 +213,11 @@ def test_a_labelled_csp_variant_trains_and_decodes_above_chance(fists_feet):
     fold = fold_inputs(fists_feet, test_N, "raw")
     with pytest.raises(ConfigError, match=r"variant 'tiny CSP \(raw\)' is labelled"):
         train_autoencoder(variant, fold.X_train)
-    model = train_autoencoder(variant, fold.X_train, labels_W=training_window_labels(fists_feet, fold, train_N, y_N))
+    crops = task_crops(fists_feet, 0.5)
+    rows_M = of_trials(crops, train_N)
+    X_crops = crop_model_inputs(fists_feet, fold, crops, rows_M)
+    X_W, labels_W = with_labelled_crops(fold.X_train, X_crops, y_N[crops.trial_M[rows_M]])
+    model = train_autoencoder(variant, X_W, labels_W=labels_W)
     with torch.no_grad():
         codes_NH = model.encode(torch.from_numpy(fold.X_trials)).numpy()
     classifier = CLASSIFIERS["LDA"]().fit(codes_NH[train_N], y_N[train_N])

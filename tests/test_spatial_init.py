@@ -27,13 +27,23 @@ def two_class_windows(n: int, seed: int = 0) -> tuple[torch.Tensor, torch.Tensor
     return torch.from_numpy(windows_BCT), torch.from_numpy(labels_B)
 
 
-def test_csp_filters_solve_the_generalised_eigenproblem_at_both_ends():
-    windows_BCT, labels_B = two_class_windows(200)
+def test_csp_filters_solve_the_generalised_eigenproblem_farthest_from_one_half():
+    """Three sources stronger in class 0, one much and one slightly stronger in class 1: the four
+    most unequal power ratios are the three of class 0 and the strong one of class 1, not two of each."""
+    rng = np.random.default_rng(0)
+    labels_B = np.arange(400) % 2
+    sources_BCT = rng.normal(size=(400, CHANNELS, SAMPLES))
+    sources_BCT[np.ix_(labels_B == 0, [0, 2, 4])] *= 3.0
+    sources_BCT[np.ix_(labels_B == 1, [1])] *= 3.0
+    sources_BCT[np.ix_(labels_B == 1, [3])] *= 1.3
+    windows_BCT = torch.from_numpy(np.einsum("cd,bdt->bct", rng.normal(size=(CHANNELS, CHANNELS)), sources_BCT))
+    labels_B = torch.from_numpy(labels_B)
     S_VC = csp_projection(windows_BCT, labels_B, VIRTUAL).numpy()
     C0 = channel_covariance(windows_BCT[labels_B == 0]).numpy()
     C1 = channel_covariance(windows_BCT[labels_B == 1]).numpy()
     eigenvalues = scipy.linalg.eigh(C0, C0 + C1, eigvals_only=True)
-    ends = np.r_[eigenvalues[: VIRTUAL // 2], eigenvalues[-(VIRTUAL - VIRTUAL // 2) :]]
+    ends = np.sort(eigenvalues[np.argsort(-np.abs(eigenvalues - 0.5))[:VIRTUAL]])
+    assert (ends > 0.5).sum() == 3, "the data has three ratios above one half among the four most unequal"
     ratios = np.einsum("vc,cd,vd->v", S_VC, C0, S_VC) / np.einsum("vc,cd,vd->v", S_VC, C0 + C1, S_VC)
     np.testing.assert_allclose(ratios, ends, rtol=1e-6)
     np.testing.assert_allclose(np.einsum("vc,cd,vd->v", S_VC, C0 + C1, S_VC), 1.0, rtol=1e-4)

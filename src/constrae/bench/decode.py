@@ -7,7 +7,10 @@ after the cue, ShuffleSplit(10, test_size=0.2, random_state=42). Each AE
 recordings (rest included) that overlaps no test trial, without labels unless the
 variant is ``labelled`` (then with the classes of the windows inside training trials); its
 preprocessing (causal filter, standardisation, tangent reference) is fitted on those
-windows only. Shapes: ``n`` trials, ``h`` features.
+windows only. The AE rows' classifiers are fitted on the crops of the training trials
+(``constrae.bench.crops``: the windows within +-``crop_seconds`` of each trial's window) and
+tested on the test trials' windows; a causal CSP+LDA row fitted on the same crops shows what
+cropping alone brings. Shapes: ``n`` trials, ``m`` crops, ``h`` features.
 """
 
 import functools
@@ -27,6 +30,7 @@ from constrae.bench.baselines import (
     mne_protocol_epochs,
     tangent_space_lr,
 )
+from constrae.bench.crops import CROP_HOP_SECONDS, CROP_REACH_SECONDS, Crops, crops_of, of_trials
 from constrae.bench.linear_decision import DeployedDecoder
 from constrae.bench.tasks import LoadedTask
 from constrae.bench.timing import time_calls
@@ -35,7 +39,7 @@ from constrae.constraints.distillation import Teacher
 from constrae.core.model import Autoencoder
 from constrae.data import EEGConfig, Preprocessing
 from constrae.data.preprocessing import Representation
-from constrae.data.trials import classes_inside
+from constrae.data.trials import UNLABELLED, Trials
 from constrae.errors import DataError
 from constrae.inference.threads import one_thread
 
@@ -94,31 +98,56 @@ def row(task: LoadedTask, method: str, accuracies, aucs, features: int, latency_
     )
 
 
-def baseline_rows(task: LoadedTask, y_N: np.ndarray, splits) -> list[DecodeRow]:
+def baseline_rows(task: LoadedTask, y_N: np.ndarray, splits, crops: Crops) -> list[DecodeRow]:
     epochs_NCW, mne_labels_N = mne_protocol_epochs(task.paths, task.classes, task.offset_seconds, task.trial_seconds)
     if list(mne_labels_N) != list(task.trials.labels_N):
         raise DataError(
             f"{task.name}: MNE's epochs ({len(mne_labels_N)}) do not line up with the trials "
             f"({len(task.trials.labels_N)})"
         )
-    window = int(round(task.trial_seconds * task.recordings[0].sfreq))
-    causal_NCW = task.trials.gather(task.recordings, functools.partial(causal_band_windows, window=window))
-    rows = []
+    causal_windows = functools.partial(causal_band_windows, window=task_window(task))
+    causal_NCW = task.trials.gather(task.recordings, causal_windows)
     n_channels = epochs_NCW.shape[1]
-    for method, make, X, features in (
-        ("CSP+LDA (MNE protocol)", csp_lda, epochs_NCW, CSP_COMPONENTS),
-        ("CSP+LDA (causal IIR filter)", csp_lda, causal_NCW, CSP_COMPONENTS),
-        ("tangent space+LR (pyriemann)", tangent_space_lr, epochs_NCW, n_channels * (n_channels + 1) // 2),
-    ):
+    trials_themselves = (lambda train_N: train_N, y_N)
+    methods = [
+        ("CSP+LDA (MNE protocol)", csp_lda, epochs_NCW, epochs_NCW, trials_themselves, CSP_COMPONENTS),
+        ("CSP+LDA (causal IIR filter)", csp_lda, causal_NCW, causal_NCW, trials_themselves, CSP_COMPONENTS),
+        (
+            "tangent space+LR (pyriemann)",
+            tangent_space_lr,
+            epochs_NCW,
+            epochs_NCW,
+            trials_themselves,
+            n_channels * (n_channels + 1) // 2,
+        ),
+    ]
+    if len(crops.trial_M) > len(y_N):
+        crops_MCW = crops.trials.gather(task.recordings, causal_windows)
+        fitted_on = (functools.partial(of_trials, crops), y_N[crops.trial_M])
+        methods.insert(2, ("CSP+LDA (causal, crops)", csp_lda, crops_MCW, causal_NCW, fitted_on, CSP_COMPONENTS))
+    rows = []
+    for method, make, X_fit, X_test, (rows_of, y_fit), features in methods:
         accuracies, aucs = [], []
         for train_N, test_N in splits:
-            pipeline = make().fit(X[train_N], y_N[train_N])
-            accuracy, auc = accuracy_and_auc(pipeline.decision_function(X[test_N]), y_N[test_N])
+            fit_rows = rows_of(train_N)
+            pipeline = make().fit(X_fit[fit_rows], y_fit[fit_rows])
+            accuracy, auc = accuracy_and_auc(pipeline.decision_function(X_test[test_N]), y_N[test_N])
             accuracies.append(accuracy)
             aucs.append(auc)
-        latency = median_latency_us(functools.partial(pipeline.predict, X[:1]))
+        latency = median_latency_us(functools.partial(pipeline.predict, X_test[:1]))
         rows.append(row(task, method, accuracies, aucs, features, latency))
     return rows
+
+
+def task_window(task: LoadedTask) -> int:
+    """Samples in a trial's window."""
+    return int(round(task.trial_seconds * task.recordings[0].sfreq))
+
+
+def task_crops(task: LoadedTask, crop_seconds: float) -> Crops:
+    n_samples = [recording.n_samples for recording in task.recordings]
+    sfreq = task.recordings[0].sfreq
+    return crops_of(task.trials, sfreq, n_samples, task_window(task), crop_seconds, CROP_HOP_SECONDS)
 
 
 class FoldInputs(NamedTuple):
@@ -156,20 +185,25 @@ def fold_inputs(task: LoadedTask, test_N: np.ndarray, representation: Representa
     return FoldInputs(preprocessing, np.concatenate(parts), X_trials, trial_windows_NCW, training_starts)
 
 
-def training_window_labels(task: LoadedTask, fold: FoldInputs, train_N: np.ndarray, y_N: np.ndarray) -> np.ndarray:
-    """Per row of ``fold.X_train``: the class of the training trial whose event holds the whole
-    window, or ``UNLABELLED`` (rest, a window across a cue, or none of these trials)."""
-    trials_in = [train_N[task.trials.recording_N[train_N] == index] for index in range(len(fold.training_starts))]
-    return np.concatenate(
-        [
-            classes_inside(starts_W, fold.preprocessing.window, task.trials.spans_N2[trials], y_N[trials])
-            for starts_W, trials in zip(fold.training_starts, trials_in, strict=True)
-        ]
-    )
+def crop_model_inputs(task: LoadedTask, fold: FoldInputs, crops: Crops, rows_M: np.ndarray) -> np.ndarray:
+    """(crops, features) model inputs of the crops ``rows_M``, through the fold's preprocessing."""
+    chosen = Trials(*(field[rows_M] for field in crops.trials))
+    windows_MCW = chosen.gather(task.recordings, fold.preprocessing.filtered_windows)
+    return fold.preprocessing.represent(fold.preprocessing.standardize(windows_MCW))
 
 
-def autoencoder_rows(task: LoadedTask, variants: list[AEVariant], y_N: np.ndarray, splits, bar) -> list[DecodeRow]:
-    """Per fold: fit preprocessing and AEs (teachers first) on training windows, classify the trials' codes.
+def with_labelled_crops(X_train: np.ndarray, X_crops: np.ndarray, y_crops: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """A labelled variant's training set: the fold's windows unlabelled, and the training trials'
+    crops with their trials' classes (the windows its classifier is fitted on)."""
+    labels_W = np.concatenate([np.full(len(X_train), UNLABELLED, np.int64), y_crops.astype(np.int64)])
+    return np.concatenate([X_train, X_crops]), labels_W
+
+
+def autoencoder_rows(
+    task: LoadedTask, variants: list[AEVariant], y_N: np.ndarray, splits, crops: Crops, bar
+) -> list[DecodeRow]:
+    """Per fold: fit preprocessing and AEs (teachers first) on training windows, a classifier on the codes
+    of the training trials' crops; classify the test trials' codes.
 
     Latency: the last fold's model and classifier on the path a user deploys (``DeployedDecoder``)."""
     representations = list(dict.fromkeys(v.representation for v in variants))
@@ -179,17 +213,26 @@ def autoencoder_rows(task: LoadedTask, variants: list[AEVariant], y_N: np.ndarra
     last: dict[tuple[str, str], tuple[FoldInputs, Autoencoder, object]] = {}
     for train_N, test_N in splits:
         inputs = {representation: fold_inputs(task, test_N, representation) for representation in representations}
+        fit_rows = of_trials(crops, train_N)
+        crop_inputs = {
+            representation: crop_model_inputs(task, fold, crops, fit_rows) for representation, fold in inputs.items()
+        }
         models: dict[str, Teacher] = {}
         for variant in training_order(variants):
             fold = inputs[variant.representation]
             teacher = models[variant.teacher] if variant.teacher is not None else None
-            labels_W = training_window_labels(task, fold, train_N, y_N) if variant.labelled else None
-            model = train_autoencoder(variant, fold.X_train, teacher, labels_W)
+            X_W, labels_W = fold.X_train, None
+            if variant.labelled:
+                X_W, labels_W = with_labelled_crops(
+                    fold.X_train, crop_inputs[variant.representation], y_N[crops.trial_M[fit_rows]]
+                )
+            model = train_autoencoder(variant, X_W, teacher, labels_W)
             models[variant.name] = Teacher(model, fold.preprocessing, variant.name)
             with torch.no_grad():
                 codes_NH = model.encode(torch.from_numpy(fold.X_trials)).numpy()
+                codes_MH = model.encode(torch.from_numpy(crop_inputs[variant.representation])).numpy()
             for name, make in CLASSIFIERS.items():
-                classifier = make().fit(codes_NH[train_N], y_N[train_N])
+                classifier = make().fit(codes_MH, y_N[crops.trial_M[fit_rows]])
                 accuracy, auc = accuracy_and_auc(classifier.decision_function(codes_NH[test_N]), y_N[test_N])
                 scores[(variant.name, name)][0].append(accuracy)
                 scores[(variant.name, name)][1].append(auc)
@@ -211,8 +254,10 @@ def evaluate(
     folds: int,
     progress: bool = True,
     n_tasks: int | None = None,
+    crop_seconds: float = CROP_REACH_SECONDS,
 ) -> list[DecodeRow]:
-    """Every baseline and every AE variant x classifier on every task, on the same splits.
+    """Every baseline and every AE variant x classifier on every task, on the same splits; the AE
+    classifiers fitted on the training trials' crops within +-``crop_seconds`` (0: their windows alone).
 
     ``tasks`` may be a generator that loads each one when its turn comes, so that one
     subject's recordings are in memory at a time; ``n_tasks`` then sizes the progress bar.
@@ -228,6 +273,7 @@ def evaluate(
             second_class = task.classes[1]
             y_N = (task.trials.labels_N == second_class).astype(int)
             splits = splits_for(len(y_N), folds)
-            rows += baseline_rows(task, y_N, splits)
-            rows += autoencoder_rows(task, variants, y_N, splits, bar)
+            crops = task_crops(task, crop_seconds)
+            rows += baseline_rows(task, y_N, splits, crops)
+            rows += autoencoder_rows(task, variants, y_N, splits, crops, bar)
     return rows

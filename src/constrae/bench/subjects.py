@@ -5,6 +5,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import NamedTuple
 
+from constrae.bench.crops import CROP_REACH_SECONDS
 from constrae.bench.decode import DecodeRow, evaluate
 from constrae.bench.tasks import load_task, missing_runs
 from constrae.bench.variants import AEVariant
@@ -63,8 +64,9 @@ def evaluate_subjects(
     folds: int,
     progress: bool = True,
     log: Callable[[str], object] = print,
+    crop_seconds: float = CROP_REACH_SECONDS,
 ) -> SubjectsRun:
     """``evaluate`` on every (subject, task) whose recordings are there, loading one at a time."""
     runnable, skipped = runnable_tasks(subject_dirs, tasks, log)
     loaded = (load_task(task, folder) for folder, task in runnable)
-    return SubjectsRun(evaluate(loaded, variants, folds, progress, n_tasks=len(runnable)), skipped)
+    return SubjectsRun(evaluate(loaded, variants, folds, progress, len(runnable), crop_seconds), skipped)

@@ -5,6 +5,7 @@ from pathlib import Path
 
 import typer
 
+from constrae.bench.crops import CROP_REACH_SECONDS
 from constrae.bench.tasks import DEFAULT_SUBJECT
 from constrae.cli.errors import fail_cleanly
 
@@ -30,6 +31,11 @@ def bench_decode(
     label: list[str] = typer.Option(["T1", "T2"], help="With --recording: the two event labels to decode."),
     trial_start: float = typer.Option(1.0, help="With --recording: a trial starts this long after its event."),
     trial_seconds: float = typer.Option(1.0, help="With --recording: length of a trial."),
+    crops: float = typer.Option(
+        CROP_REACH_SECONDS,
+        min=0,
+        help="AE classifiers fitted on the windows within +-CROPS s of each training trial's (0: its own).",
+    ),
 ) -> None:
     """Decoding accuracy of AE features against CSP+LDA and tangent space + LR, per subject and over
     subjects: on eegmmidb subject folders and tasks, or on any recordings with --recording."""
@@ -45,15 +51,16 @@ def bench_decode(
         from constrae.bench.tasks import load_recordings_task
 
         loaded = load_recordings_task(recording, label, trial_start, trial_seconds)
-        run = SubjectsRun(evaluate([loaded], variants, folds, progress=progress), [])
+        run = SubjectsRun(evaluate([loaded], variants, folds, progress=progress, crop_seconds=crops), [])
     else:
-        run = evaluate_subjects(subject, task, variants, folds, progress=progress, log=typer.echo)
+        run = evaluate_subjects(subject, task, variants, folds, progress=progress, log=typer.echo, crop_seconds=crops)
     subjects = list(dict.fromkeys(r.subject for r in run.rows))
     header = (
         f"Subjects {', '.join(subjects)}; each on its own, {folds} ShuffleSplit folds (test 20 %, random_state 42), "
         f"trials {trial_start:g}-{trial_start + trial_seconds:g} s after the cue. AE features: autoencoders "
         "trained on each fold's training windows only, without labels except labelled variants (classes of "
-        "the windows inside training trials). "
+        "the windows inside training trials); their classifiers fitted on the windows every 0.125 s within "
+        f"+-{crops:g} s of each training trial's window (cropped training), tested on the test trials' windows. "
         f"Latency: median time from a filtered {trial_seconds:g} s window to a decision, one call at a time, one "
         "thread (AE rows: the fastest inference backend and the classifier as a dot product)."
     )

@@ -36,8 +36,10 @@ def whitening_projection(windows_BCT: torch.Tensor, virtual_channels: int, symme
 def csp_projection(windows_BCT: torch.Tensor, labels_B: torch.Tensor, virtual_channels: int) -> torch.Tensor:
     """Common spatial patterns (Ramoser et al. 2000, as in FBCSP): with C_k the mean second moment of
     class k's windows, the generalised eigenvectors w of C_0 w = lambda (C_0 + C_1) w, scaled so that
-    w^T (C_0 + C_1) w = 1; S keeps the v // 2 of smallest lambda (most power in class 1) and the
-    v - v // 2 of largest (most power in class 0). Rows labelled ``UNLABELLED`` are left out."""
+    w^T (C_0 + C_1) w = 1; S keeps the v whose lambda (class 0's share of the power) is farthest from
+    1/2, in increasing lambda: the most unequal power ratios, as many from one class as the data
+    gives (a fixed half from each lost 6.6 points on S015's fists/feet). Rows labelled
+    ``UNLABELLED`` are left out."""
     labelled_B = labels_B >= 0
     classes = sorted(int(k) for k in torch.unique(labels_B[labelled_B]))
     if len(classes) != 2:
@@ -50,9 +52,8 @@ def csp_projection(windows_BCT: torch.Tensor, labels_B: torch.Tensor, virtual_ch
     inverse_lower_CC = torch.linalg.inv(lower_CC)
     eigenvalues_C, eigenvectors_CC = torch.linalg.eigh(inverse_lower_CC @ covariance_KCC[0] @ inverse_lower_CC.T)
     filters_CC = (inverse_lower_CC.T @ eigenvectors_CC).T
-    order = torch.argsort(eigenvalues_C)
-    low, high = virtual_channels // 2, virtual_channels - virtual_channels // 2
-    return torch.cat([filters_CC[order[:low]], filters_CC[order[len(order) - high :]]])
+    extreme = torch.argsort((eigenvalues_C - 0.5).abs(), descending=True)[:virtual_channels]
+    return filters_CC[extreme[torch.argsort(eigenvalues_C[extreme])]]
 
 
 def spatial_projection(
