@@ -9,7 +9,6 @@ import pytest
 import torch
 
 from constrae.bench.baselines import csp_lda, mne_protocol_epochs
-from constrae.bench.crops import crops_of, of_trials
 from constrae.bench.decode import (
     AEVariant,
     accuracy_and_auc,
@@ -27,6 +26,7 @@ from constrae.bench.summary import ALL_ZERO, REFERENCE_METHOD
 from constrae.bench.tasks import load_task
 from constrae.bench.variants import CLASSIFIERS, train_autoencoder
 from constrae.core.labels import UNLABELLED
+from constrae.data.crops import crops_of, of_trials
 from constrae.errors import ConfigError, DataError
 
 TINY_TRAIN = {"epochs": 1, "lr": 1e-3, "batch_size": 64, "val_fraction": 0.0}

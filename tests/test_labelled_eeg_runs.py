@@ -12,6 +12,7 @@ from constrae.core.encoders.spatial_init import csp_projection
 from constrae.core.labels import UNLABELLED
 from constrae.data import read_recording
 from constrae.data.loading import load_training_data
+from constrae.data.preprocessing import EEGConfig
 from constrae.data.trials import window_classes
 from constrae.errors import ConfigError, DataError
 from constrae.io.checkpoint import load_model
@@ -34,6 +35,22 @@ def test_a_window_takes_the_class_of_the_event_that_holds_it_whole(shared_data):
         ]
         assert label == (["T1", "T2"].index(holders[0]) if holders else UNLABELLED)
     assert {UNLABELLED, 0, 1} == set(labels_N.tolist())
+
+
+def test_labelled_seconds_label_only_the_windows_inside_that_part_of_their_event(shared_data):
+    recording = read_recording(shared_data / "eegmmidb" / "S001" / "S001R04.edf")
+    window, starts_N = 160, np.arange(0, recording.n_samples - 160, 20)
+    anywhere_N = window_classes(recording, starts_N, window, ["T1", "T2"])
+    near_N = window_classes(recording, starts_N, window, ["T1", "T2"], [0.5, 2.5])
+    onsets = recording.events.onsets_E[np.isin(recording.events.labels_E, ["T1", "T2"])]
+    for start, anywhere, near in zip(starts_N, anywhere_N, near_N, strict=True):
+        since_onset = start - onsets[onsets <= start].max() if (onsets <= start).any() else -1
+        inside = anywhere != UNLABELLED and 80 <= since_onset and since_onset + window <= 400
+        assert near == (anywhere if inside else UNLABELLED)
+    # Starts 0.5 to 1.5 s (160 samples) after each cue, on a grid of 20 samples: 8 or 9 per cue.
+    assert 8 * len(onsets) <= (near_N != UNLABELLED).sum() <= 9 * len(onsets)
+    with pytest.raises(ConfigError, match=r"data.eeg.labelled_seconds: must be \[a, b\]"):
+        EEGConfig(classes=["T1", "T2"], labelled_seconds=[0.5, 1.0], window_seconds=1.0)
 
 
 def test_the_example_csp_run_projects_onto_the_patterns_of_its_labelled_windows(tmp_path):

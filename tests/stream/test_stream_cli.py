@@ -72,20 +72,28 @@ def test_ctrl_c_stops_stream_cleanly_with_a_summary_and_the_plot(stop_signal, ra
     assert player.returncode == 0
 
 
-def test_fit_decoder_stores_a_decoder_that_decides_as_the_fitted_lda(raw_run, s001_run04, tmp_path):
+@pytest.mark.parametrize("crops", [0.0, 0.5])
+def test_fit_decoder_stores_a_decoder_that_decides_as_the_lda_fitted_on_the_crops(crops, raw_run, s001_run04, tmp_path):
+    """With --crops 0.5 the LDA sees the windows 0, 0.125, ... 1 s after each cue (offset 0.5 s, +-0.5 s)."""
     from sklearn.discriminant_analysis import LinearDiscriminantAnalysis
 
-    result = CliRunner().invoke(app, ["fit-decoder", str(raw_run), str(s001_run04), "--out", str(tmp_path / "dec")])
+    out = tmp_path / "dec"
+    result = CliRunner().invoke(
+        app, ["fit-decoder", str(raw_run), str(s001_run04), "--out", str(out), "--crops", str(crops)]
+    )
     assert result.exit_code == 0, result.output
-    assert sorted(p.name for p in (tmp_path / "dec").iterdir()) == ["decoder.json", "decoder.safetensors"]
-    decoder = LinearDecoder.load(tmp_path / "dec")
+    assert sorted(p.name for p in out.iterdir()) == ["decoder.json", "decoder.safetensors"]
+    decoder = LinearDecoder.load(out)
     extractor = FeatureExtractor.load(raw_run)
     recordings = [read_recording(s001_run04)]
     trials = trials_of(recordings, ["T1", "T2"], 0.5, extractor.preprocessing.window)
-    features_NH = trials.gather(recordings, extractor.transform_recording)
-    lda = LinearDiscriminantAnalysis(solver="lsqr", shrinkage="auto").fit(features_NH, trials.labels_N)
-    assert [decoder.decide(f) for f in features_NH] == list(lda.predict(features_NH))
-    assert decoder.classes == ["T1", "T2"]
+    offsets = np.arange(-4, 5) * 20 if crops else np.zeros(1, int)
+    starts_M = (trials.starts_N[:, None] + offsets[None]).reshape(-1)
+    features_MH = extractor.transform_recording(recordings[0], starts_M)
+    labels_M = np.repeat(trials.labels_N, len(offsets))
+    lda = LinearDiscriminantAnalysis(solver="lsqr", shrinkage="auto").fit(features_MH, labels_M)
+    assert [decoder.decide(f) for f in features_MH] == list(lda.predict(features_MH))
+    assert decoder.classes == ["T1", "T2"] and json.loads((out / "decoder.json").read_text())["crop_seconds"] == crops
 
 
 def test_stream_with_a_folder_that_is_no_decoder_names_it(raw_run, tmp_path):

@@ -8,7 +8,7 @@ recordings (rest included) that overlaps no test trial, without labels unless th
 variant is ``labelled`` (then with the classes of the windows inside training trials); its
 preprocessing (causal filter, standardisation, tangent reference) is fitted on those
 windows only. The AE rows' classifiers are fitted on the crops of the training trials
-(``constrae.bench.crops``: the windows within +-``crop_seconds`` of each trial's window) and
+(``constrae.data.crops``: the windows within +-``crop_seconds`` of each trial's window) and
 tested on the test trials' windows; a causal CSP+LDA row fitted on the same crops shows what
 cropping alone brings. Shapes: ``n`` trials, ``m`` crops, ``h`` features.
 """
@@ -30,7 +30,6 @@ from constrae.bench.baselines import (
     mne_protocol_epochs,
     tangent_space_lr,
 )
-from constrae.bench.crops import CROP_HOP_SECONDS, CROP_REACH_SECONDS, Crops, crops_of, of_trials
 from constrae.bench.linear_decision import DeployedDecoder
 from constrae.bench.tasks import LoadedTask
 from constrae.bench.timing import time_calls
@@ -38,6 +37,7 @@ from constrae.bench.variants import CLASSIFIERS, AEVariant, train_autoencoder, t
 from constrae.constraints.distillation import Teacher
 from constrae.core.model import Autoencoder
 from constrae.data import EEGConfig, Preprocessing
+from constrae.data.crops import CROP_HOP_SECONDS, CROP_REACH_SECONDS, Crops, crops_of, of_trials
 from constrae.data.preprocessing import Representation
 from constrae.data.trials import UNLABELLED, Trials
 from constrae.errors import DataError

@@ -5,10 +5,10 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import NamedTuple
 
-from constrae.bench.crops import CROP_REACH_SECONDS
 from constrae.bench.decode import DecodeRow, evaluate
 from constrae.bench.tasks import load_task, missing_runs
 from constrae.bench.variants import AEVariant
+from constrae.data.crops import CROP_REACH_SECONDS
 from constrae.errors import DataError
 
 

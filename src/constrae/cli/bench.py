@@ -5,9 +5,9 @@ from pathlib import Path
 
 import typer
 
-from constrae.bench.crops import CROP_REACH_SECONDS
 from constrae.bench.tasks import DEFAULT_SUBJECT
 from constrae.cli.errors import fail_cleanly
+from constrae.data.crops import CROP_REACH_SECONDS
 
 
 def bench_decode(
@@ -55,15 +55,7 @@ def bench_decode(
     else:
         run = evaluate_subjects(subject, task, variants, folds, progress=progress, log=typer.echo, crop_seconds=crops)
     subjects = list(dict.fromkeys(r.subject for r in run.rows))
-    header = (
-        f"Subjects {', '.join(subjects)}; each on its own, {folds} ShuffleSplit folds (test 20 %, random_state 42), "
-        f"trials {trial_start:g}-{trial_start + trial_seconds:g} s after the cue. AE features: autoencoders "
-        "trained on each fold's training windows only, without labels except labelled variants (classes of "
-        "the windows inside training trials); their classifiers fitted on the windows every 0.125 s within "
-        f"+-{crops:g} s of each training trial's window (cropped training), tested on the test trials' windows. "
-        f"Latency: median time from a filtered {trial_seconds:g} s window to a decision, one call at a time, one "
-        "thread (AE rows: the fastest inference backend and the classifier as a dot product)."
-    )
+    header = decode_header(subjects, folds, trial_start, trial_seconds, crops)
     summary = summarise(run.rows)
     for name in dict.fromkeys(r.task for r in run.rows):
         typer.echo(f"\n{name}, per subject")
@@ -74,6 +66,19 @@ def bench_decode(
             typer.echo(line)
     for path in write_decode_report(run.rows, out, header, run.skipped):
         typer.echo(f"wrote {path}")
+
+
+def decode_header(subjects: list[str], folds: int, trial_start: float, trial_seconds: float, crops: float) -> str:
+    """The protocol, as the report's first paragraph says it."""
+    return (
+        f"Subjects {', '.join(subjects)}; each on its own, {folds} ShuffleSplit folds (test 20 %, random_state 42), "
+        f"trials {trial_start:g}-{trial_start + trial_seconds:g} s after the cue. AE features: autoencoders "
+        "trained on each fold's training windows only, without labels except labelled variants (classes of "
+        "the training trials' crops); their classifiers fitted on the crops: the windows every 0.125 s within "
+        f"+-{crops:g} s of each training trial's window (cropped training), tested on the test trials' windows. "
+        f"Latency: median time from a filtered {trial_seconds:g} s window to a decision, one call at a time, one "
+        "thread (AE rows: the fastest inference backend and the classifier as a dot product)."
+    )
 
 
 def bench_latency(

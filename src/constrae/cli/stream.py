@@ -11,6 +11,7 @@ import typer
 
 from constrae.cli.errors import fail_cleanly
 from constrae.cli.options import UNITS
+from constrae.data.crops import CROP_REACH_SECONDS
 from constrae.errors import StreamLostError
 from constrae.inference.threads import one_thread
 from constrae.io.atomic import atomic_write_text
@@ -135,23 +136,30 @@ def fit_decoder(
     out: Path = typer.Option(..., "--out", help="Folder to write decoder.json and decoder.safetensors into."),
     label: list[str] = typer.Option(["T1", "T2"], help="Event labels to decode (repeat the option)."),
     offset: float = typer.Option(0.5, help="Window start after each event's onset, in seconds."),
+    crops: float = typer.Option(
+        CROP_REACH_SECONDS,
+        min=0,
+        help="Fit on the windows every 0.125 s within +-CROPS s of each trial's (0: its own only).",
+    ),
     units: str = UNITS,
 ) -> None:
-    """Fit a linear decoder of commands (shrinkage LDA) on the features of labelled trials."""
+    """Fit a linear decoder of commands (shrinkage LDA) on the features of labelled trials and the
+    windows around them."""
     from constrae.inference.extractor import FeatureExtractor
     from constrae.stream.decoder import fit_decoder as fit
 
     extractor = FeatureExtractor.load(run_dir)
     with one_thread():
-        decoder, accuracy = fit(extractor, recordings, label, offset, units)
+        decoder, accuracy = fit(extractor, recordings, label, offset, units, crops)
     about = {
         "run_dir": str(run_dir),
         "recordings": [str(p) for p in recordings],
         "offset_seconds": offset,
+        "crop_seconds": crops,
         "cv_accuracy": accuracy,
     }
     decoder.save(out, about)
-    typer.echo(f"wrote {out}: classes {', '.join(decoder.classes)}, 5-fold accuracy {accuracy:.3f}")
+    typer.echo(f"wrote {out}: classes {', '.join(decoder.classes)}, cross-validated accuracy {accuracy:.3f}")
 
 
 def bench_online(

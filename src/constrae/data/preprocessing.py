@@ -51,6 +51,10 @@ class EEGConfig:
     """Event labels that label training windows: a window inside an event labelled classes[k]
     is class k, every other window is unlabelled (-1); for discriminative terms and a csp
     projection. None: no labels."""
+    labelled_seconds: list[float] | None = None
+    """[a, b]: with ``classes``, only windows inside [onset + a, onset + b] of their event are
+    labelled, those around the window a decision is made on (``[0.5, 2.5]`` around 1-2 s after the
+    cue); None: any window inside the event."""
 
     def __post_init__(self) -> None:
         require(self.window_seconds > 0, "data.eeg.window_seconds", f"must be > 0, got {self.window_seconds}")
@@ -62,6 +66,13 @@ class EEGConfig:
             "data.eeg.classes",
             f"must name two or more distinct event labels, got {self.classes}",
         )
+        if self.labelled_seconds is not None:
+            span = self.labelled_seconds
+            require(
+                len(span) == 2 and 0 <= span[0] and span[1] - span[0] >= self.window_seconds,
+                "data.eeg.labelled_seconds",
+                f"must be [a, b] with 0 <= a and b - a >= window_seconds ({self.window_seconds}), got {span}",
+            )
 
 
 SINGULAR = "its covariance is singular, so it has no tangent vector; a flat channel, or fewer samples than channels"

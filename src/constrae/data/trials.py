@@ -84,12 +84,22 @@ def classes_inside(starts_N: np.ndarray, window: int, spans_S2: np.ndarray, clas
     return labels_N
 
 
-def window_classes(recording: Recording, starts_N: np.ndarray, window: int, classes: list[str]) -> np.ndarray:
+def window_classes(
+    recording: Recording,
+    starts_N: np.ndarray,
+    window: int,
+    classes: list[str],
+    labelled_seconds: list[float] | None = None,
+) -> np.ndarray:
     """Per window at ``starts_N``: k when the whole window lies inside an event labelled
-    ``classes[k]``, else ``UNLABELLED`` (rest, other events, a window across a cue)."""
+    ``classes[k]`` (and inside [onset + a, onset + b] of it for ``labelled_seconds`` [a, b]), else
+    ``UNLABELLED`` (rest, other events, a window across a cue)."""
     events = recording.events
     chosen_E = np.isin(events.labels_E, classes)
     spans_E2 = np.stack([events.onsets_E, events.onsets_E + events.durations_E], axis=1)[chosen_E]
+    if labelled_seconds is not None:
+        begin, end = (int(round(seconds * recording.sfreq)) for seconds in labelled_seconds)
+        spans_E2 = np.stack([spans_E2[:, 0] + begin, np.minimum(spans_E2[:, 1], spans_E2[:, 0] + end)], axis=1)
     return classes_inside(starts_N, window, spans_E2, np.array([classes.index(k) for k in events.labels_E[chosen_E]]))
 
 
@@ -117,6 +127,7 @@ def eeg_labels(recordings: list, preprocessing: Preprocessing, classes: list[str
                 sliding_starts(recording.n_samples, preprocessing.window, preprocessing.hop),
                 preprocessing.window,
                 classes,
+                preprocessing.config.labelled_seconds,
             )
             for recording in recordings
         ]

@@ -16,6 +16,7 @@ from safetensors import SafetensorError
 from safetensors.numpy import load, save
 
 from constrae.data import read_recording
+from constrae.data.crops import CROP_HOP_SECONDS, CROP_REACH_SECONDS, crops_of, of_trials
 from constrae.data.trials import trials_of
 from constrae.errors import CheckpointError, DataError
 from constrae.inference.extractor import FeatureExtractor
@@ -90,21 +91,32 @@ def fit_decoder(
     labels: list[str],
     offset_seconds: float,
     units: str | None = None,
+    crop_seconds: float = CROP_REACH_SECONDS,
 ) -> tuple[LinearDecoder, float]:
-    """A decoder of ``labels`` fitted on the window ``offset_seconds`` after each such event
-    in the recordings (in ``units`` when the files do not say), and its 5-fold cross-validated
-    accuracy on them."""
-    from sklearn.model_selection import cross_val_score
+    """A decoder of ``labels`` fitted on the crops of each such event's window ``offset_seconds``
+    after its onset (the windows every CROP_HOP_SECONDS within +-``crop_seconds`` of it; 0: that
+    window alone), in ``units`` when the files do not say; and its cross-validated accuracy (up to
+    5 folds of trials, each fitted on the crops of the others and scored on its trials' windows)."""
+    from sklearn.model_selection import StratifiedKFold
 
     recordings = [read_recording(path, units=units) for path in paths]
-    trials = trials_of(recordings, labels, offset_seconds, extractor.preprocessing.window)
-    features_NH = trials.gather(recordings, extractor.transform_recording)
+    window = extractor.preprocessing.window
+    trials = trials_of(recordings, labels, offset_seconds, window)
     if len(set(trials.labels_N.tolist())) < 2:
         raise DataError(
             f"{', '.join(map(str, paths))}: trials of only one label, {trials.labels_N[0]!r}; a decoder needs two"
         )
+    n_samples = [recording.n_samples for recording in recordings]
+    crops = crops_of(trials, recordings[0].sfreq, n_samples, window, crop_seconds, CROP_HOP_SECONDS)
+    features_MH = crops.trials.gather(recordings, extractor.transform_recording)
+    features_NH = trials.gather(recordings, extractor.transform_recording)
     folds = min(5, int(np.unique(trials.labels_N, return_counts=True)[1].min()))
-    accuracy = (
-        float(cross_val_score(_lda(), features_NH, trials.labels_N, cv=folds).mean()) if folds >= 2 else float("nan")
-    )
-    return LinearDecoder.fit(features_NH, trials.labels_N), accuracy
+    accuracies = []
+    if folds >= 2:
+        for train_N, test_N in StratifiedKFold(folds).split(features_NH, trials.labels_N):
+            fitted = of_trials(crops, train_N)
+            decoder = LinearDecoder.fit(features_MH[fitted], crops.trials.labels_N[fitted])
+            decided = [decoder.decide(features_H) for features_H in features_NH[test_N]]
+            accuracies.append(np.mean(np.array(decided) == trials.labels_N[test_N]))
+    accuracy = float(np.mean(accuracies)) if accuracies else float("nan")
+    return LinearDecoder.fit(features_MH, crops.trials.labels_N), accuracy

@@ -27,11 +27,11 @@ class Crops(NamedTuple):
 def crops_of(
     trials: Trials, sfreq: float, n_samples: list[int], window: int, reach_seconds: float, hop_seconds: float
 ) -> Crops:
-    """Every ``window``-sample window starting within +-``reach_seconds`` of a trial's window, every
-    ``hop_seconds``, that lies inside its recording (of ``n_samples``); the trial's own window is
-    one of them, and with ``reach_seconds`` 0 the only one."""
+    """Every ``window``-sample window starting a multiple of ``hop_seconds`` from a trial's window,
+    at most ``reach_seconds`` from it, that lies inside its recording (of ``n_samples``): the
+    trial's own window is one of them, and with ``reach_seconds`` 0 the only one."""
     reach, hop = int(round(reach_seconds * sfreq)), max(1, int(round(hop_seconds * sfreq)))
-    offsets_K = np.arange(-reach, reach + 1, hop) if reach > 0 else np.zeros(1, int)
+    offsets_K = np.arange(-(reach // hop), reach // hop + 1) * hop
     trial_M = np.repeat(np.arange(len(trials.starts_N)), len(offsets_K))
     starts_M = (trials.starts_N[:, None] + offsets_K[None]).reshape(-1)
     inside_M = (starts_M >= 0) & (starts_M + window <= np.asarray(n_samples)[trials.recording_N[trial_M]])
