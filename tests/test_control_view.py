@@ -50,3 +50,17 @@ def test_a_session_becomes_a_gif_of_its_length_in_tenths_of_a_second(tmp_path):
     assert sum(duration for _, duration in frames) == 2100 and len(frames) > 10
     frames = [image for image, _ in frames]
     assert not np.array_equal(frames[0], frames[-1]), "the cursor moved between the first frame and the last"
+
+
+def test_the_trajectory_figure_shades_the_trials_by_their_cued_target():
+    from constrae.plots.control import trajectory_figure
+
+    states = _session()
+    half = len(states) // 2
+    states = states[:half] + [state._replace(cue=None) for state in states[half:]]
+    (axes,) = trajectory_figure(states, CLASSES).axes
+    labels = {collection.get_label() for collection in axes.collections}
+    assert "cue T2" in labels and "cue T1" not in labels
+    (shade,) = [c for c in axes.collections if c.get_label() == "cue T2"]
+    xs = shade.get_paths()[0].vertices[:, 0]
+    assert xs.min() == 0 and xs.max() <= states[half].time_s

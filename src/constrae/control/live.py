@@ -1,5 +1,6 @@
 """``constrae control``: the cursor driven live by a command stream (``NAME-commands``), reset
-at each cue of the marker stream (``NAME-markers``) when there is one, stepped every STEP_S on
+at each marker of the marker stream (``NAME-markers``) when there is one (towards the cued target,
+or none at a rest marker: a trial runs from its cue to the next marker), stepped every STEP_S on
 the LSL clock. When commands stop for longer than the timeout the cursor stops and the loop
 says so; it goes on when they come back.
 """
@@ -75,9 +76,8 @@ def control(
             if markers is not None:
                 cues, cue_stamps = markers.pull_chunk(timeout=0.0)
                 for (cue,), stamp in zip(cues, cue_stamps):
-                    if cue in classes:
-                        cursor.reset(stamp, cue)
-                        n_cues += 1
+                    cursor.reset(stamp, cue if cue in classes else None)
+                    n_cues += cue in classes
             state = cursor.step(now)
             trajectory.append(state)
             if on_step is not None:

@@ -1,4 +1,5 @@
-"""The simulated effector's trajectory: position against time, its targets, when it stopped."""
+"""The simulated effector's trajectory: position against time, its targets, the trials (shaded by
+the cued target), when it stopped."""
 
 import numpy as np
 from matplotlib.figure import Figure
@@ -14,10 +15,14 @@ def trajectory_figure(trajectory: list[CursorState], classes: list[str]) -> Figu
     axes.plot(times, [state.position for state in trajectory], color="black", linewidth=1, label="cursor")
     stopped = np.array([state.stopped for state in trajectory])
     axes.fill_between(times, -1.1, 1.1, where=stopped, color="grey", alpha=0.2, label="stopped (no commands)")
-    for target, name in ((-1, classes[0]), (1, classes[1])):
-        axes.axhline(target, color="tab:blue" if target < 0 else "tab:orange", linestyle="--", label=f"target {name}")
+    cues = np.array([state.cue for state in trajectory], dtype=object)
+    for target, name, color in ((-1, classes[0], "tab:blue"), (1, classes[1], "tab:orange")):
+        axes.axhline(target, color=color, linestyle="--", label=f"target {name}")
+        cued = cues == name
+        if cued.any():
+            axes.fill_between(times, -1.1, 1.1, where=cued, color=color, alpha=0.12, label=f"cue {name}")
     axes.set_ylim(-1.15, 1.15)
     axes.set_xlabel("seconds")
     axes.set_ylabel("position")
-    axes.legend(loc="upper right", fontsize="small")
+    axes.legend(loc="upper left", bbox_to_anchor=(1.0, 1.0), fontsize="small")
     return figure
