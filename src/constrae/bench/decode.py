@@ -214,6 +214,7 @@ def autoencoder_rows(
     for train_N, test_N in splits:
         inputs = {representation: fold_inputs(task, test_N, representation) for representation in representations}
         fit_rows = of_trials(crops, train_N)
+        y_fit = y_N[crops.trial_M[fit_rows]]
         crop_inputs = {
             representation: crop_model_inputs(task, fold, crops, fit_rows) for representation, fold in inputs.items()
         }
@@ -223,16 +224,14 @@ def autoencoder_rows(
             teacher = models[variant.teacher] if variant.teacher is not None else None
             X_W, labels_W = fold.X_train, None
             if variant.labelled:
-                X_W, labels_W = with_labelled_crops(
-                    fold.X_train, crop_inputs[variant.representation], y_N[crops.trial_M[fit_rows]]
-                )
+                X_W, labels_W = with_labelled_crops(fold.X_train, crop_inputs[variant.representation], y_fit)
             model = train_autoencoder(variant, X_W, teacher, labels_W)
             models[variant.name] = Teacher(model, fold.preprocessing, variant.name)
             with torch.no_grad():
                 codes_NH = model.encode(torch.from_numpy(fold.X_trials)).numpy()
                 codes_MH = model.encode(torch.from_numpy(crop_inputs[variant.representation])).numpy()
             for name, make in CLASSIFIERS.items():
-                classifier = make().fit(codes_MH, y_N[crops.trial_M[fit_rows]])
+                classifier = make().fit(codes_MH, y_fit)
                 accuracy, auc = accuracy_and_auc(classifier.decision_function(codes_NH[test_N]), y_N[test_N])
                 scores[(variant.name, name)][0].append(accuracy)
                 scores[(variant.name, name)][1].append(auc)

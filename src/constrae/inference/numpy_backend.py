@@ -18,7 +18,6 @@ import json
 from typing import ClassVar, Literal, Self, get_args
 
 import numpy as np
-from safetensors import SafetensorError
 from safetensors.numpy import load, save
 from scipy.special import expit
 
@@ -31,6 +30,7 @@ from constrae.inference.numpy_stages import (
     SpatioTemporalStage,
     Stage,
 )
+from constrae.io.safetensors_file import read_arrays
 
 Fold = Literal["none", "temporal", "full"]
 FOLDS: tuple[str, ...] = get_args(Fold)
@@ -181,12 +181,12 @@ class NumpyEncoder(Encoder):
         self, channel_mean: np.ndarray | None = None, channel_std: np.ndarray | None = None
     ) -> "NumpyEncoder":
         """This encoder on raw channel-major inputs standardised per channel as (x - mean) / std."""
-        if channel_mean is None and channel_std is None:
-            return NumpyEncoder(self.stage, self.activation, self.gate, self.n_features, self.hidden_size)
-        channels = channels_of(self.n_features, getattr(self.base_stage, "channels", None), channel_mean, channel_std)
-        scale_N, shift_N = standardisation(self.n_features, channel_mean, channel_std, channels)
+        stage = self.base_stage
+        if channel_mean is not None or channel_std is not None:
+            channels = channels_of(self.n_features, getattr(stage, "channels", None), channel_mean, channel_std)
+            stage = stage.standardised(*standardisation(self.n_features, channel_mean, channel_std, channels))
         return NumpyEncoder(
-            self.base_stage.standardised(scale_N, shift_N),
+            stage,
             self.activation,
             self.gate,
             self.n_features,
@@ -227,18 +227,7 @@ class NumpyEncoder(Encoder):
     @classmethod
     def from_bytes(cls, data: bytes, where: str) -> tuple["NumpyEncoder", dict[str, str]]:
         """The encoder ``to_bytes`` wrote, and the file's metadata; CheckpointError names what is wrong."""
-        try:
-            arrays = load(data)
-            header_length = int.from_bytes(data[:8], "little")
-            metadata = json.loads(data[8 : 8 + header_length]).get("__metadata__", {})
-        except (SafetensorError, ValueError, UnicodeDecodeError) as error:
-            raise CheckpointError(
-                f"{where} is not a readable safetensors file (truncated or corrupt?): {error}"
-            ) from error
-        if metadata.get("format") != NUMPY_ENCODER_FORMAT:
-            raise CheckpointError(
-                f"{where}: expected format {NUMPY_ENCODER_FORMAT!r}, found {metadata.get('format')!r}"
-            )
+        arrays, metadata = read_arrays(where, data, load, NUMPY_ENCODER_FORMAT)
         try:
             encoder = cls._from_description(json.loads(metadata["encoder"]), arrays)
             codes_1H = encoder.encode(np.zeros((1, encoder.n_features), np.float32))

@@ -10,10 +10,9 @@ import json
 from typing import Any
 
 import torch
-from safetensors import SafetensorError
 from safetensors.torch import load, save
 
-from constrae.errors import CheckpointError
+from constrae.io.safetensors_file import read_arrays
 
 
 def encode_tree(tree: Any, tensors: dict[str, torch.Tensor], key: str) -> Any:
@@ -49,18 +48,10 @@ def dump_state(trees: dict[str, Any], fmt: str) -> bytes:
 
 def read_safetensors(path, data: bytes) -> tuple[dict[str, torch.Tensor], dict[str, str]]:
     """Tensors and metadata of a safetensors file; CheckpointError names a bad file."""
-    try:
-        tensors = load(data)
-        header_length = int.from_bytes(data[:8], "little")
-        metadata = json.loads(data[8 : 8 + header_length]).get("__metadata__", {})
-    except (SafetensorError, ValueError, UnicodeDecodeError) as error:
-        raise CheckpointError(f"{path} is not a readable safetensors file (truncated or corrupt?): {error}") from error
-    return tensors, metadata
+    return read_arrays(path, data, load)
 
 
 def load_state(path, data: bytes, fmt: str) -> dict[str, Any]:
-    tensors, metadata = read_safetensors(path, data)
-    if metadata.get("format") != fmt:
-        raise CheckpointError(f"{path}: expected format {fmt!r}, found {metadata.get('format')!r}")
+    tensors, metadata = read_arrays(path, data, load, fmt)
     skeleton = json.loads(metadata["skeleton"])
     return {name: decode_tree(tree, tensors) for name, tree in skeleton.items()}

@@ -109,7 +109,8 @@ def fit_decoder(
     n_samples = [recording.n_samples for recording in recordings]
     crops = crops_of(trials, recordings[0].sfreq, n_samples, window, crop_seconds, CROP_HOP_SECONDS)
     features_MH = crops.trials.gather(recordings, extractor.transform_recording)
-    features_NH = trials.gather(recordings, extractor.transform_recording)
+    # Each trial's own window is its crop at offset 0, and crops come in trial order.
+    features_NH = features_MH[crops.trials.starts_N == trials.starts_N[crops.trial_M]]
     folds = min(5, int(np.unique(trials.labels_N, return_counts=True)[1].min()))
     accuracies = []
     if folds >= 2:
